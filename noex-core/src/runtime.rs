@@ -1,0 +1,316 @@
+//! The server task: the process cell shared by references, the message loop, start, and
+//! the guarantees around exit.
+//!
+//! # Exit ordering
+//!
+//! Whatever ends a process (its own `ctx.stop`, a `stop` request, a handler panic, `kill`,
+//! or the runtime dropping the task), the same sequence runs, in this order:
+//!
+//! 1. `terminate` (skipped when killed or when `init` failed, as in OTP);
+//! 2. the phase becomes `Exiting(reason)`, then the mailbox is closed and every request
+//!    still queued is dropped, so each waiting caller gets
+//!    [`CallError::Exited`](crate::CallError::Exited) with the reason;
+//! 3. exit hooks run (the registry removes the process's names);
+//! 4. monitors are sent their [`Down`];
+//! 5. the phase becomes `Exited`, waking `stop`, `kill` and `wait`.
+//!
+//! Killing is handled by field drop order in [`ProcessTask`]: the first field marks the
+//! process `Exiting(Killed)` before the server future (and the reply handles inside it)
+//! is dropped, the last finishes the sequence.
+
+use std::any::{Any, TypeId};
+use std::collections::VecDeque;
+use std::future::{Future, poll_fn};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::error::StartError;
+use crate::mailbox::Mailbox;
+use crate::process::{Core, Process};
+use crate::{Ctx, Dispatch, Down, ExitReason, GenServer, Messages, Pid, ServerRef, StartOptions};
+
+tokio::task_local! {
+    static CURRENT_PID: Pid;
+}
+
+/// The pid of the server whose task is running, if any.
+pub(crate) fn current_pid() -> Option<Pid> {
+    CURRENT_PID.try_with(|p| *p).ok()
+}
+
+/// What travels through a mailbox.
+pub(crate) enum Envelope<M: Messages> {
+    /// A user message; with a reply slot when it is a call.
+    Msg(M, Option<M::Reply>),
+    /// A timer's message, delivered unless the timer was cancelled.
+    Timer(u64, M),
+    /// Runtime messages, boxed to keep user messages small.
+    System(Box<System>),
+}
+
+impl<M: Messages> Envelope<M> {
+    pub(crate) fn cast(msg: M) -> Envelope<M> {
+        Envelope::Msg(msg, None)
+    }
+}
+
+pub(crate) enum System {
+    Stop(ExitReason),
+    Down(Down),
+}
+
+/// Everything the references to one process share.
+pub(crate) struct Cell<M: Messages> {
+    pub(crate) core: Core,
+    pub(crate) mailbox: Mailbox<Envelope<M>>,
+    pub(crate) call_timeout: Duration,
+}
+
+impl<M: Messages> Process for Cell<M> {
+    fn core(&self) -> &Core {
+        &self.core
+    }
+
+    fn request_stop(&self, reason: ExitReason) -> bool {
+        self.mailbox
+            .push(Envelope::System(Box::new(System::Stop(reason))))
+            .is_ok()
+    }
+
+    fn deliver_down(&self, down: Down) -> bool {
+        self.mailbox
+            .push(Envelope::System(Box::new(System::Down(down))))
+            .is_ok()
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}
+
+/// Runs `fut`, turning a panic into `Err(reason)`.
+pub(crate) async fn catch<F: Future>(fut: F) -> Result<F::Output, ExitReason> {
+    let mut fut = std::pin::pin!(fut);
+    poll_fn(
+        |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => Poll::Ready(Err(ExitReason::from_panic(&*payload))),
+        },
+    )
+    .await
+}
+
+pub(crate) async fn start<S: GenServer>(
+    server: S,
+    options: StartOptions,
+) -> Result<ServerRef<S>, StartError> {
+    let capacity = options.validate()?;
+    let runtime = tokio::runtime::Handle::try_current().map_err(|_| StartError::NoRuntime)?;
+    let cell = Arc::new(Cell::<S::Msg> {
+        core: Core::new(Pid::next(), TypeId::of::<S>(), std::any::type_name::<S>()),
+        mailbox: Mailbox::new(capacity),
+        call_timeout: options.call_timeout,
+    });
+    let (ack_tx, ack_rx) = oneshot::channel();
+    let pid = cell.core.pid();
+    let task = ProcessTask {
+        kill_guard: KillGuard { cell: cell.clone() },
+        fut: CURRENT_PID.scope(pid, run(server, cell.clone(), ack_tx)),
+        finisher: Finisher { cell: cell.clone() },
+    };
+    let join = runtime.spawn(task);
+    cell.core.set_abort(join.abort_handle());
+    drop(join);
+
+    // If the caller of `start` goes away before init completes, take the half-started
+    // process down with it (as a linked OTP parent would).
+    let abandon = AbortOnDrop(Some(&cell.core));
+    let outcome = tokio::time::timeout(options.init_timeout, ack_rx).await;
+    abandon.disarm();
+    match outcome {
+        Ok(Ok(Ok(()))) => Ok(ServerRef::from_cell(cell)),
+        Ok(Ok(Err(reason))) => {
+            cell.core.wait_exited().await;
+            Err(StartError::Init(reason))
+        }
+        Ok(Err(_)) => Err(StartError::Init(cell.core.wait_exited().await)),
+        Err(_) => {
+            cell.core.abort();
+            cell.core.wait_exited().await;
+            Err(StartError::InitTimeout(options.init_timeout))
+        }
+    }
+}
+
+struct AbortOnDrop<'a>(Option<&'a Core>);
+
+impl AbortOnDrop<'_> {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for AbortOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(core) = self.0 {
+            core.abort();
+        }
+    }
+}
+
+/// The server loop: init, messages until a stop, terminate. Returns the exit reason
+/// after closing the mailbox.
+async fn run<S: GenServer>(
+    mut server: S,
+    cell: Arc<Cell<S::Msg>>,
+    ack: oneshot::Sender<Result<(), ExitReason>>,
+) -> ExitReason {
+    let mut ctx = Ctx::new(cell.clone());
+    let init = match catch(<S::Msg as Dispatch<S>>::init(&mut server, &mut ctx)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(ExitReason::error(e)),
+        Err(panic) => Err(panic),
+    };
+    if let Err(reason) = init {
+        // OTP does not call terminate when init fails.
+        let reason = cell.core.begin_exit(reason);
+        let _ = ack.send(Err(reason.clone()));
+        drop(cell.mailbox.close());
+        return reason;
+    }
+    let _ = ack.send(Ok(()));
+
+    let mut local = VecDeque::new();
+    let reason = loop {
+        if let Some(reason) = ctx.take_stop() {
+            break reason;
+        }
+        let Some(envelope) = cell.mailbox.recv(&mut local).await else {
+            // Only this task closes the mailbox; treat a closed one as a normal end.
+            break ExitReason::Normal;
+        };
+        let outcome = match envelope {
+            Envelope::Msg(msg, reply) => {
+                cell.mailbox.release_user_slot();
+                catch(<S::Msg as Dispatch<S>>::handle(
+                    &mut server,
+                    msg,
+                    reply,
+                    &mut ctx,
+                ))
+                .await
+            }
+            Envelope::Timer(id, msg) => {
+                if !ctx.timer_fired(id) {
+                    continue;
+                }
+                catch(<S::Msg as Dispatch<S>>::handle(
+                    &mut server,
+                    msg,
+                    None,
+                    &mut ctx,
+                ))
+                .await
+            }
+            Envelope::System(system) => match *system {
+                System::Stop(reason) => break reason,
+                System::Down(down) => {
+                    ctx.forget_monitor(down.monitor);
+                    catch(<S::Msg as Dispatch<S>>::handle_down(
+                        &mut server,
+                        down,
+                        &mut ctx,
+                    ))
+                    .await
+                }
+            },
+        };
+        if let Err(reason) = outcome {
+            break reason;
+        }
+    };
+    if reason.is_abnormal() {
+        tracing::error!(pid = %cell.core.pid(), server = cell.core.server_name(), %reason, "server crashed");
+    }
+    if let Err(panic) = catch(<S::Msg as Dispatch<S>>::terminate(
+        &mut server,
+        &reason,
+        &mut ctx,
+    ))
+    .await
+    {
+        tracing::error!(pid = %cell.core.pid(), %panic, "terminate panicked");
+    }
+    let reason = cell.core.begin_exit(reason);
+    // Fail every request still queued: the callers see `Exiting` and report the reason.
+    drop(local);
+    drop(cell.mailbox.close());
+    drop(ctx);
+    drop(server);
+    reason
+}
+
+pin_project_lite::pin_project! {
+    /// The spawned future. Field order is drop order: see the module docs.
+    struct ProcessTask<M: Messages, F> {
+        kill_guard: KillGuard<M>,
+        #[pin]
+        fut: F,
+        finisher: Finisher<M>,
+    }
+}
+
+impl<M: Messages, F: Future<Output = ExitReason>> Future for ProcessTask<M, F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        let fut = this.fut;
+        // Handler panics are caught inside `run`; this catches what escapes it (a panic
+        // while dropping user state, say) so the exit sequence still runs.
+        let reason = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(reason)) => reason,
+            Err(payload) => ExitReason::from_panic(&*payload),
+        };
+        this.finisher.finish(reason);
+        Poll::Ready(())
+    }
+}
+
+/// Marks the process killed before the server future is dropped, unless it already
+/// recorded another reason.
+struct KillGuard<M: Messages> {
+    cell: Arc<Cell<M>>,
+}
+
+impl<M: Messages> Drop for KillGuard<M> {
+    fn drop(&mut self) {
+        self.cell.core.begin_exit(ExitReason::Killed);
+    }
+}
+
+/// Completes the exit sequence, on normal completion or when dropped.
+struct Finisher<M: Messages> {
+    cell: Arc<Cell<M>>,
+}
+
+impl<M: Messages> Finisher<M> {
+    fn finish(&self, reason: ExitReason) {
+        let reason = self.cell.core.begin_exit(reason);
+        drop(self.cell.mailbox.close());
+        self.cell.core.finish_exit(reason);
+    }
+}
+
+impl<M: Messages> Drop for Finisher<M> {
+    fn drop(&mut self) {
+        self.finish(ExitReason::Killed);
+    }
+}

@@ -1,0 +1,1 @@
+//! Ready-made noex servers (coming with the noex-std issue).

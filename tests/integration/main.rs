@@ -1,0 +1,3 @@
+//! Cross-crate tests of noex, one module per behaviour.
+
+mod hand_expanded;
