@@ -170,6 +170,11 @@ impl<S: GenServer> Ctx<S> {
         }
     }
 
+    /// The process's shared lifecycle state (for runtime components built on servers).
+    pub(crate) fn core(&self) -> &crate::process::Core {
+        &self.cell.core
+    }
+
     pub(crate) fn forget_monitor(&mut self, monitor: MonitorRef) {
         if let Some(i) = self.monitors.iter().position(|(m, _)| *m == monitor) {
             self.monitors.swap_remove(i);

@@ -63,19 +63,24 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+// Lets `::noex_core::…` paths in generated code resolve inside this crate's own tests.
+#[allow(unused_extern_crates)]
 extern crate self as noex_core;
 
 mod client;
 mod ctx;
 mod error;
+pub mod event_bus;
 mod exit;
 mod mailbox;
 mod pid;
 mod process;
 mod reference;
+pub mod registry;
 mod reply;
 mod runtime;
 pub mod server;
+pub mod supervisor;
 
 pub use client::{Client, RawRef};
 pub use ctx::{Ctx, TimerRef};
@@ -84,6 +89,7 @@ pub use exit::{Down, ExitReason, MonitorRef};
 pub use pid::Pid;
 pub use process::{AsProcess, Monitor, ProcessRef};
 pub use reference::{ClientOf, ServerRef};
+pub use registry::{LookupError, RegisterError, Registry};
 pub use reply::ReplyTo;
 pub use server::{
     DEFAULT_CALL_TIMEOUT, DEFAULT_INIT_TIMEOUT, Dispatch, GenServer, Messages, StartOptions,
@@ -102,8 +108,8 @@ pub use noex_macros::Messages;
 /// Everything needed to declare, start and talk to servers: `use noex_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AsProcess, CallError, CastError, Ctx, Down, ExitReason, GenServer, Pid, ProcessRef,
-        ReplyTo, ServerRef, StartError, StartOptions, StopError,
+        AsProcess, CallError, CastError, Ctx, Down, ExitReason, GenServer, LookupError, Pid,
+        ProcessRef, Registry, ReplyTo, ServerRef, StartError, StartOptions, StopError,
     };
 
     #[cfg(feature = "macros")]

@@ -166,11 +166,6 @@ impl<T> Mailbox<T> {
         }
     }
 
-    /// True once the mailbox refuses new messages.
-    pub(crate) fn is_closed(&self) -> bool {
-        self.lock().closed
-    }
-
     /// Refuses all further messages and returns those still queued, for the caller to
     /// drop outside the lock (dropping a call's reply handle wakes its caller).
     pub(crate) fn close(&self) -> VecDeque<T> {

@@ -110,10 +110,6 @@ impl Core {
         }
     }
 
-    pub(crate) fn has_exited(&self) -> bool {
-        matches!(self.lock().phase, Phase::Exited(_))
-    }
-
     /// Moves to `Exiting(reason)` unless already past `Running`; returns the reason the
     /// process exits with (the first one recorded wins).
     pub(crate) fn begin_exit(&self, reason: ExitReason) -> ExitReason {

@@ -31,7 +31,8 @@ use tokio::sync::oneshot;
 
 use crate::error::StartError;
 use crate::mailbox::Mailbox;
-use crate::process::{Core, Process};
+use crate::process::{Core, Process, ProcessRef};
+use crate::registry::RegisterError;
 use crate::{Ctx, Dispatch, Down, ExitReason, GenServer, Messages, Pid, ServerRef, StartOptions};
 
 tokio::task_local! {
@@ -117,8 +118,16 @@ pub(crate) async fn start<S: GenServer>(
         mailbox: Mailbox::new(capacity),
         call_timeout: options.call_timeout,
     });
-    let (ack_tx, ack_rx) = oneshot::channel();
     let pid = cell.core.pid();
+    if let Some((registry, name)) = &options.name {
+        registry
+            .register_process(name.clone(), ProcessRef::new(cell.clone()))
+            .map_err(|e| match e {
+                RegisterError::AlreadyRegistered { name, pid } => StartError::AlreadyRegistered { name, pid },
+                other => StartError::InvalidOptions(other.to_string()),
+            })?;
+    }
+    let (ack_tx, ack_rx) = oneshot::channel();
     let task = ProcessTask {
         kill_guard: KillGuard { cell: cell.clone() },
         fut: CURRENT_PID.scope(pid, run(server, cell.clone(), ack_tx)),

@@ -45,11 +45,12 @@
 
 use std::future::Future;
 use std::num::NonZeroUsize;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::client::Client;
 use crate::error::{BoxError, StartError};
-use crate::{Ctx, Down, ExitReason, ServerRef};
+use crate::{Ctx, Down, ExitReason, Registry, ServerRef};
 
 /// The default timeout of a call: 5 seconds, as in OTP.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -192,6 +193,7 @@ pub struct StartOptions {
     pub(crate) init_timeout: Duration,
     pub(crate) mailbox_capacity: Option<usize>,
     pub(crate) call_timeout: Duration,
+    pub(crate) name: Option<(Registry, Arc<str>)>,
 }
 
 impl Default for StartOptions {
@@ -207,7 +209,21 @@ impl StartOptions {
             init_timeout: DEFAULT_INIT_TIMEOUT,
             mailbox_capacity: None,
             call_timeout: DEFAULT_CALL_TIMEOUT,
+            name: None,
         }
+    }
+
+    /// Registers the server under `name` in the [global registry](Registry::global)
+    /// before `init` runs (as OTP does), and removes the name when it exits. A taken name
+    /// fails the start with [`StartError::AlreadyRegistered`].
+    pub fn name(self, name: impl Into<Arc<str>>) -> StartOptions {
+        self.name_in(Registry::global(), name)
+    }
+
+    /// Like [`name`](Self::name), in the given registry instead of the global one.
+    pub fn name_in(mut self, registry: &Registry, name: impl Into<Arc<str>>) -> StartOptions {
+        self.name = Some((registry.clone(), name.into()));
+        self
     }
 
     /// How long `init` may run before `start` kills the process and fails with
@@ -257,6 +273,13 @@ impl StartOptions {
                 "call_timeout is 0: every call would time out; use e.g. Duration::from_secs(5)"
                     .into(),
             ));
+        }
+        if let Some((_, name)) = &self.name {
+            if name.is_empty() {
+                return Err(StartError::InvalidOptions(
+                    "name is empty: give the server a non-empty name, or none".into(),
+                ));
+            }
         }
         self.validated_capacity()
     }

@@ -1,0 +1,447 @@
+//! The supervision engine shared by [`Supervisor`](super::Supervisor) and
+//! [`DynamicSupervisor`](super::DynamicSupervisor): children in start order, restart
+//! decisions, intensity, ordered shutdown.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+
+use super::{ChildCounts, ChildInfo, ChildKind, ChildSpec, Restart, Shutdown, Strategy, SupervisorError, SupervisorEvent};
+use crate::{Ctx, Down, ExitReason, GenServer, MonitorRef, Pid, ProcessRef, StopError};
+
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) strategy: Strategy,
+    pub(crate) max_restarts: u32,
+    pub(crate) period: Duration,
+    pub(crate) max_children: Option<usize>,
+    /// Dynamic supervisors forget children that exit and are not restarted.
+    pub(crate) dynamic: bool,
+}
+
+impl Config {
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        if self.period.is_zero() {
+            return Err("the restart period is 0: give it a duration, e.g. Duration::from_secs(5) (OTP's default)".into());
+        }
+        if self.max_children == Some(0) {
+            return Err("max_children is 0: no child could ever start; leave it unset for no limit".into());
+        }
+        if self.dynamic && self.strategy != Strategy::OneForOne {
+            return Err("a dynamic supervisor only supports Strategy::OneForOne".into());
+        }
+        Ok(())
+    }
+}
+
+struct Child {
+    spec: ChildSpec,
+    process: Option<ProcessRef>,
+    monitor: Option<MonitorRef>,
+}
+
+/// Children a supervisor kills if it dies without running `terminate` (OTP links).
+type Linked = Arc<Mutex<HashMap<Pid, ProcessRef>>>;
+
+pub(crate) struct Engine {
+    config: Config,
+    children: BTreeMap<u64, Child>,
+    by_id: HashMap<Arc<str>, u64>,
+    by_monitor: HashMap<MonitorRef, u64>,
+    next_seq: u64,
+    restarts: VecDeque<Instant>,
+    events: broadcast::Sender<SupervisorEvent>,
+    linked: Linked,
+}
+
+impl Engine {
+    pub(crate) fn new(
+        config: Config,
+        specs: Vec<ChildSpec>,
+        events: broadcast::Sender<SupervisorEvent>,
+    ) -> Result<Engine, String> {
+        config.validate()?;
+        let mut engine = Engine {
+            config,
+            children: BTreeMap::new(),
+            by_id: HashMap::new(),
+            by_monitor: HashMap::new(),
+            next_seq: 0,
+            restarts: VecDeque::new(),
+            events,
+            linked: Arc::default(),
+        };
+        for spec in specs {
+            if engine.by_id.contains_key(&spec.id) {
+                return Err(format!("two children share the id {:?}: child ids must be unique", spec.id));
+            }
+            engine.insert(spec);
+        }
+        Ok(engine)
+    }
+
+    pub(crate) fn events(&self) -> &broadcast::Sender<SupervisorEvent> {
+        &self.events
+    }
+
+    fn emit(&self, event: SupervisorEvent) {
+        tracing::debug!(?event, "supervisor event");
+        let _ = self.events.send(event);
+    }
+
+    fn insert(&mut self, spec: ChildSpec) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.by_id.insert(spec.id.clone(), seq);
+        self.children.insert(
+            seq,
+            Child {
+                spec,
+                process: None,
+                monitor: None,
+            },
+        );
+        seq
+    }
+
+    fn remove(&mut self, seq: u64) {
+        if let Some(child) = self.children.remove(&seq) {
+            self.by_id.remove(&child.spec.id);
+        }
+    }
+
+    /// Kills the remaining children if the supervisor exits without `terminate` (killed).
+    pub(crate) fn link<S: GenServer>(&self, ctx: &Ctx<S>) {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1 << 62);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let linked = self.linked.clone();
+        ctx.core().add_exit_hook(
+            id,
+            Box::new(move |_| {
+                let children = std::mem::take(&mut *linked.lock().unwrap_or_else(PoisonError::into_inner));
+                for child in children.values() {
+                    child.core().abort();
+                }
+            }),
+        );
+    }
+
+    fn linked(&self) -> std::sync::MutexGuard<'_, HashMap<Pid, ProcessRef>> {
+        self.linked.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Starts every child in order; on a failure stops those started, in reverse order.
+    pub(crate) async fn start_all<S: GenServer>(&mut self, ctx: &mut Ctx<S>) -> Result<(), String> {
+        let seqs: Vec<u64> = self.children.keys().copied().collect();
+        for seq in seqs {
+            if let Err(e) = self.start_at(seq, ctx).await {
+                self.shutdown_all(ctx).await;
+                return Err(e.to_string());
+            }
+        }
+        Ok(())
+    }
+
+    async fn start_at<S: GenServer>(&mut self, seq: u64, ctx: &mut Ctx<S>) -> Result<ProcessRef, SupervisorError> {
+        let Some(child) = self.children.get(&seq) else {
+            return Err(SupervisorError::NotFound(String::new()));
+        };
+        let id = child.spec.id.clone();
+        let start = child.spec.start.clone();
+        match crate::runtime::catch(async move { start().await }).await {
+            Ok(Ok(process)) => {
+                let monitor = ctx.monitor(&process);
+                self.by_monitor.insert(monitor, seq);
+                self.linked().insert(process.pid(), process.clone());
+                if let Some(child) = self.children.get_mut(&seq) {
+                    child.process = Some(process.clone());
+                    child.monitor = Some(monitor);
+                }
+                self.emit(SupervisorEvent::ChildStarted {
+                    id,
+                    pid: process.pid(),
+                });
+                Ok(process)
+            }
+            Ok(Err(error)) => {
+                let reason: Arc<str> = error.to_string().into();
+                self.emit(SupervisorEvent::ChildStartFailed {
+                    id: id.clone(),
+                    error: reason.clone(),
+                });
+                Err(SupervisorError::StartFailed {
+                    id: id.to_string(),
+                    reason: reason.to_string(),
+                })
+            }
+            Err(panic) => {
+                let reason: Arc<str> = format!("start function {panic}").into();
+                self.emit(SupervisorEvent::ChildStartFailed {
+                    id: id.clone(),
+                    error: reason.clone(),
+                });
+                Err(SupervisorError::StartFailed {
+                    id: id.to_string(),
+                    reason: reason.to_string(),
+                })
+            }
+        }
+    }
+
+    /// Adds and starts a child at the end of the start order.
+    pub(crate) async fn add_child<S: GenServer>(
+        &mut self,
+        spec: ChildSpec,
+        ctx: &mut Ctx<S>,
+    ) -> Result<ProcessRef, SupervisorError> {
+        if self.by_id.contains_key(&spec.id) {
+            return Err(SupervisorError::AlreadyPresent(spec.id.to_string()));
+        }
+        if let Some(max) = self.config.max_children {
+            if self.children.len() >= max {
+                return Err(SupervisorError::MaxChildren(max));
+            }
+        }
+        let seq = self.insert(spec);
+        let result = self.start_at(seq, ctx).await;
+        if result.is_err() {
+            self.remove(seq);
+        }
+        result
+    }
+
+    fn seq_of(&self, id: &str) -> Result<u64, SupervisorError> {
+        self.by_id
+            .get(id)
+            .copied()
+            .ok_or_else(|| SupervisorError::NotFound(id.to_string()))
+    }
+
+    pub(crate) fn seq_of_pid(&self, pid: Pid) -> Result<u64, SupervisorError> {
+        self.children
+            .iter()
+            .find(|(_, c)| c.process.as_ref().is_some_and(|p| p.pid() == pid))
+            .map(|(seq, _)| *seq)
+            .ok_or_else(|| SupervisorError::NotFound(pid.to_string()))
+    }
+
+    /// Stops a running child per its shutdown spec; keeps its spec (a dynamic supervisor
+    /// or a temporary child forgets it).
+    pub(crate) async fn terminate_child<S: GenServer>(&mut self, id: &str, ctx: &mut Ctx<S>) -> Result<(), SupervisorError> {
+        let seq = self.seq_of(id)?;
+        self.terminate_seq(seq, ctx).await
+    }
+
+    pub(crate) async fn terminate_seq<S: GenServer>(&mut self, seq: u64, ctx: &mut Ctx<S>) -> Result<(), SupervisorError> {
+        self.shut_down(seq, ctx).await;
+        let forget = self
+            .children
+            .get(&seq)
+            .is_some_and(|c| self.config.dynamic || c.spec.restart == Restart::Temporary);
+        if forget {
+            self.remove(seq);
+        }
+        Ok(())
+    }
+
+    /// Shuts one child down (if running) and waits for it to be gone.
+    async fn shut_down<S: GenServer>(&mut self, seq: u64, ctx: &mut Ctx<S>) {
+        let Some(child) = self.children.get_mut(&seq) else {
+            return;
+        };
+        let Some(process) = child.process.take() else {
+            return;
+        };
+        if let Some(monitor) = child.monitor.take() {
+            ctx.demonitor(monitor);
+            self.by_monitor.remove(&monitor);
+        }
+        let id = child.spec.id.clone();
+        let shutdown = child.spec.effective_shutdown();
+        match shutdown {
+            Shutdown::BrutalKill => {
+                process.kill().await;
+            }
+            Shutdown::Timeout(t) => {
+                if let Err(StopError::Timeout { .. }) = process.stop_timeout(ExitReason::Shutdown, t).await {
+                    tracing::warn!(child = %id, pid = %process.pid(), "child ignored shutdown; killing it");
+                    process.kill().await;
+                }
+            }
+            Shutdown::Infinity => {
+                let _ = process.stop_with(ExitReason::Shutdown).await;
+            }
+        }
+        let reason = process.wait().await;
+        self.linked().remove(&process.pid());
+        self.emit(SupervisorEvent::ChildTerminated {
+            id,
+            pid: process.pid(),
+            reason,
+        });
+    }
+
+    pub(crate) async fn restart_child<S: GenServer>(&mut self, id: &str, ctx: &mut Ctx<S>) -> Result<ProcessRef, SupervisorError> {
+        let seq = self.seq_of(id)?;
+        if self.children.get(&seq).is_some_and(|c| c.process.is_some()) {
+            return Err(SupervisorError::Running(id.to_string()));
+        }
+        self.start_at(seq, ctx).await
+    }
+
+    pub(crate) fn delete_child(&mut self, id: &str) -> Result<(), SupervisorError> {
+        let seq = self.seq_of(id)?;
+        if self.children.get(&seq).is_some_and(|c| c.process.is_some()) {
+            return Err(SupervisorError::Running(id.to_string()));
+        }
+        self.remove(seq);
+        Ok(())
+    }
+
+    pub(crate) fn which_children(&self) -> Vec<ChildInfo> {
+        self.children
+            .values()
+            .map(|c| ChildInfo {
+                id: c.spec.id.to_string(),
+                process: c.process.clone(),
+                kind: c.spec.kind,
+                restart: c.spec.restart,
+            })
+            .collect()
+    }
+
+    pub(crate) fn count_children(&self) -> ChildCounts {
+        let mut counts = ChildCounts::default();
+        for c in self.children.values() {
+            counts.specs += 1;
+            if c.process.is_some() {
+                counts.active += 1;
+            }
+            match c.spec.kind {
+                ChildKind::Worker => counts.workers += 1,
+                ChildKind::Supervisor => counts.supervisors += 1,
+            }
+        }
+        counts
+    }
+
+    /// Records a restart; true if it takes the restarts within the period over
+    /// `max_restarts`. A restart counts while no more than `period` has passed since it,
+    /// as in OTP.
+    fn restart_exceeds_intensity(&mut self) -> bool {
+        let now = Instant::now();
+        self.restarts.push_back(now);
+        while let Some(&first) = self.restarts.front() {
+            if now.duration_since(first) > self.config.period {
+                self.restarts.pop_front();
+            } else {
+                break;
+            }
+        }
+        self.restarts.len() > self.config.max_restarts as usize
+    }
+
+    /// Handles a child's exit. Returns `Some(reason)` when the supervisor must exit
+    /// (restart intensity exceeded).
+    pub(crate) async fn child_down<S: GenServer>(&mut self, down: Down, ctx: &mut Ctx<S>) -> Option<ExitReason> {
+        let seq = self.by_monitor.remove(&down.monitor)?;
+        let child = self.children.get_mut(&seq)?;
+        child.process = None;
+        child.monitor = None;
+        let id = child.spec.id.clone();
+        let restart = match child.spec.restart {
+            Restart::Permanent => true,
+            Restart::Transient => down.reason.is_abnormal(),
+            Restart::Temporary => false,
+        };
+        let temporary = child.spec.restart == Restart::Temporary;
+        self.linked().remove(&down.pid);
+        self.emit(SupervisorEvent::ChildExited {
+            id,
+            pid: down.pid,
+            reason: down.reason.clone(),
+        });
+        if !restart {
+            if temporary || self.config.dynamic {
+                self.remove(seq);
+            }
+            return None;
+        }
+        if self.restart_exceeds_intensity() {
+            return Some(self.give_up(ctx).await);
+        }
+        let group: Vec<u64> = match self.config.strategy {
+            Strategy::OneForOne => vec![seq],
+            Strategy::OneForAll => self.children.keys().copied().collect(),
+            Strategy::RestForOne => self.children.range(seq..).map(|(s, _)| *s).collect(),
+        };
+        // Stop the rest of the group in reverse start order, then restart it in order.
+        for &s in group.iter().rev() {
+            if s != seq {
+                self.shut_down(s, ctx).await;
+            }
+        }
+        for s in group {
+            let Some(child) = self.children.get(&s) else {
+                continue;
+            };
+            if s != seq && child.spec.restart == Restart::Temporary {
+                self.remove(s);
+                continue;
+            }
+            if self.restart_with_retries(s, &down, ctx).await.is_err() {
+                return Some(self.give_up(ctx).await);
+            }
+        }
+        None
+    }
+
+    /// Restarts one child; a failed start counts as a further restart and is retried
+    /// until it succeeds or the intensity is exceeded (OTP's `try_again_restart`).
+    async fn restart_with_retries<S: GenServer>(&mut self, seq: u64, down: &Down, ctx: &mut Ctx<S>) -> Result<(), ()> {
+        loop {
+            match self.start_at(seq, ctx).await {
+                Ok(process) => {
+                    if let Some(child) = self.children.get(&seq) {
+                        self.emit(SupervisorEvent::ChildRestarted {
+                            id: child.spec.id.clone(),
+                            pid: process.pid(),
+                            reason: down.reason.clone(),
+                        });
+                    }
+                    return Ok(());
+                }
+                Err(_) => {
+                    if self.restart_exceeds_intensity() {
+                        return Err(());
+                    }
+                }
+            }
+        }
+    }
+
+    async fn give_up<S: GenServer>(&mut self, ctx: &mut Ctx<S>) -> ExitReason {
+        tracing::error!(
+            max_restarts = self.config.max_restarts,
+            period = ?self.config.period,
+            "supervisor restart intensity exceeded; shutting down"
+        );
+        self.emit(SupervisorEvent::IntensityExceeded {
+            max_restarts: self.config.max_restarts,
+            period: self.config.period,
+        });
+        self.shutdown_all(ctx).await;
+        ExitReason::Shutdown
+    }
+
+    /// Stops every running child in reverse start order.
+    pub(crate) async fn shutdown_all<S: GenServer>(&mut self, ctx: &mut Ctx<S>) {
+        let seqs: Vec<u64> = self.children.keys().rev().copied().collect();
+        for seq in seqs {
+            self.shut_down(seq, ctx).await;
+        }
+    }
+}
