@@ -1,0 +1,197 @@
+//! Names of generated items: method names from variant names, the handler and client
+//! names from the enum's name, and the method names that generated code must not use.
+
+/// `GetHistory` → `get_history`, `HTTPGet` → `http_get`, `V2Get` → `v2_get`.
+///
+/// A word starts at an uppercase letter that follows a lowercase letter or a digit, or
+/// that ends a run of capitals (the `G` of `HTTPGet`). Underscores are kept, never doubled.
+pub(crate) fn snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_uppercase() {
+            if c != '_' || !out.ends_with('_') {
+                out.push(c);
+            }
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|j| chars[j]);
+        let next = chars.get(i + 1).copied();
+        let starts_word = match prev {
+            Some(p) if p.is_lowercase() || p.is_numeric() => true,
+            Some(p) if p.is_uppercase() => next.is_some_and(char::is_lowercase),
+            _ => false,
+        };
+        if starts_word && !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// The enum's name without a trailing `Messages`, `Message` or `Msg`, when something is
+/// left: `CounterMsg` → `Counter`, `Msg` → `Msg`.
+pub(crate) fn base_name(enum_name: &str) -> &str {
+    ["Messages", "Message", "Msg"]
+        .iter()
+        .find_map(|suffix| {
+            enum_name
+                .strip_suffix(suffix)
+                .filter(|base| !base.is_empty())
+        })
+        .unwrap_or(enum_name)
+}
+
+/// True for Rust's strict and reserved keywords (all editions), which cannot be method
+/// names. (Raw identifiers would work for most, not for `self`, `super` or `crate`; a
+/// method called `r#type` is no pleasure to call either.)
+pub(crate) fn is_keyword(name: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn",
+        "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
+        "return", "self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
+        "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final",
+        "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+    ];
+    KEYWORDS.contains(&name)
+}
+
+/// If a generated method called `name` would be hidden or made ambiguous by a method that
+/// already exists where it is called, says which one.
+///
+/// The client methods are called through `ServerRef`'s `Deref`, so `ServerRef`'s own
+/// methods and the methods of the traits it implements win over them. The handler methods
+/// share the handler trait with the lifecycle hooks, and the state struct with
+/// `GenServer`'s provided methods.
+pub(crate) fn reserved_by(name: &str) -> Option<&'static str> {
+    const RESERVED: &[(&str, &str)] = &[
+        ("pid", "`ServerRef::pid`"),
+        ("is_alive", "`ServerRef::is_alive`"),
+        ("exit_reason", "`ServerRef::exit_reason`"),
+        ("with_timeout", "`ServerRef::with_timeout`"),
+        ("cast", "`ServerRef::cast`"),
+        ("cast_wait", "`ServerRef::cast_wait`"),
+        ("stop", "`ServerRef::stop`"),
+        ("stop_with", "`ServerRef::stop_with`"),
+        ("stop_timeout", "`ServerRef::stop_timeout`"),
+        ("kill", "`ServerRef::kill`"),
+        ("wait", "`ServerRef::wait`"),
+        ("monitor", "`ServerRef::monitor`"),
+        ("to_process", "`ServerRef::to_process`"),
+        (
+            "as_process",
+            "`AsProcess::as_process`, implemented by `ServerRef`",
+        ),
+        ("clone", "`Clone::clone`, implemented by `ServerRef`"),
+        (
+            "clone_from",
+            "`Clone::clone_from`, implemented by `ServerRef`",
+        ),
+        (
+            "clone_into",
+            "`ToOwned::clone_into`, implemented by `ServerRef`",
+        ),
+        ("fmt", "`Debug::fmt`, implemented by `ServerRef`"),
+        ("eq", "`PartialEq::eq`, implemented by `ServerRef`"),
+        ("ne", "`PartialEq::ne`, implemented by `ServerRef`"),
+        ("hash", "`Hash::hash`, implemented by `ServerRef`"),
+        ("deref", "`Deref::deref`, implemented by `ServerRef`"),
+        ("into", "`Into::into`, implemented by `ServerRef`"),
+        ("from", "`From::from`, implemented by `ServerRef`"),
+        (
+            "try_into",
+            "`TryInto::try_into`, implemented by `ServerRef`",
+        ),
+        (
+            "try_from",
+            "`TryFrom::try_from`, implemented by `ServerRef`",
+        ),
+        ("type_id", "`Any::type_id`, implemented by `ServerRef`"),
+        ("borrow", "`Borrow::borrow`, implemented by `ServerRef`"),
+        (
+            "borrow_mut",
+            "`BorrowMut::borrow_mut`, implemented by `ServerRef`",
+        ),
+        (
+            "to_owned",
+            "`ToOwned::to_owned`, implemented by `ServerRef`",
+        ),
+        ("init", "the handler trait's `init` hook"),
+        ("terminate", "the handler trait's `terminate` hook"),
+        ("handle_down", "the handler trait's `handle_down` hook"),
+        ("start", "`GenServer::start`, which starts the server"),
+        (
+            "start_with",
+            "`GenServer::start_with`, which starts the server",
+        ),
+    ];
+    RESERVED
+        .iter()
+        .find(|(reserved, _)| *reserved == name)
+        .map(|(_, owner)| *owner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_splits_camel_case_words() {
+        assert_eq!(snake_case("Get"), "get");
+        assert_eq!(snake_case("GetHistory"), "get_history");
+        assert_eq!(snake_case("AddManyItems"), "add_many_items");
+    }
+
+    #[test]
+    fn snake_case_keeps_acronyms_together() {
+        assert_eq!(snake_case("HTTPGet"), "http_get");
+        assert_eq!(snake_case("GetHTTP"), "get_http");
+        assert_eq!(snake_case("GetHTTPResponse"), "get_http_response");
+        assert_eq!(snake_case("IOError"), "io_error");
+        assert_eq!(snake_case("ABC"), "abc");
+        assert_eq!(snake_case("A"), "a");
+    }
+
+    #[test]
+    fn snake_case_handles_digits_and_underscores() {
+        assert_eq!(snake_case("V2Get"), "v2_get");
+        assert_eq!(snake_case("Get2"), "get2");
+        assert_eq!(snake_case("Md5Sum"), "md5_sum");
+        assert_eq!(snake_case("Get_History"), "get_history");
+        assert_eq!(snake_case("Get__History"), "get_history");
+        assert_eq!(snake_case("already_snake"), "already_snake");
+    }
+
+    #[test]
+    fn snake_case_handles_non_ascii_letters() {
+        assert_eq!(snake_case("ÉtatCourant"), "état_courant");
+    }
+
+    #[test]
+    fn base_name_strips_one_message_suffix() {
+        assert_eq!(base_name("CounterMsg"), "Counter");
+        assert_eq!(base_name("CounterMessage"), "Counter");
+        assert_eq!(base_name("CounterMessages"), "Counter");
+        assert_eq!(base_name("Counter"), "Counter");
+        assert_eq!(base_name("CounterMsgs"), "CounterMsgs");
+    }
+
+    #[test]
+    fn base_name_keeps_a_bare_suffix() {
+        assert_eq!(base_name("Msg"), "Msg");
+        assert_eq!(base_name("Message"), "Message");
+        assert_eq!(base_name("Messages"), "Messages");
+    }
+
+    #[test]
+    fn keywords_and_reserved_names_are_recognised() {
+        assert!(is_keyword("type"));
+        assert!(is_keyword("gen"));
+        assert!(!is_keyword("get"));
+        assert_eq!(reserved_by("stop"), Some("`ServerRef::stop`"));
+        assert!(reserved_by("init").is_some());
+        assert!(reserved_by("start").is_some());
+        assert_eq!(reserved_by("get"), None);
+    }
+}
