@@ -1,3 +1,8 @@
 //! Cross-crate tests of noex, one module per behaviour.
 
 mod hand_expanded;
+mod macro_basic;
+mod support;
+mod gen_server_call;
+mod gen_server_lifecycle;
+mod gen_server_timers;

@@ -1,0 +1,16 @@
+//! Snapshot tests of the macros' expansions (`tests/expand/*.rs` → `*.expanded.rs`),
+//! run with `cargo expand` (needs the `cargo-expand` binary).
+//!
+//! A missing or different snapshot fails. To write new snapshots, run locally with
+//! `NOEX_BLESS=1 cargo test -p noex-tests --test expand` and review the diff; never set
+//! `NOEX_BLESS` in CI. Each snapshot shape has a runtime test in
+//! `tests/integration/macro_*.rs`.
+
+#[test]
+fn expansions_match_their_snapshots() {
+    if std::env::var_os("NOEX_BLESS").is_some() {
+        macrotest::expand("expand/*.rs");
+    } else {
+        macrotest::expand_without_refresh("expand/*.rs");
+    }
+}
