@@ -2,6 +2,9 @@
 
 mod hand_expanded;
 mod macro_basic;
+mod macro_deferred;
+mod macro_generics;
+mod macro_serde;
 mod support;
 mod gen_server_call;
 mod gen_server_lifecycle;
