@@ -5,7 +5,3 @@ mod macro_basic;
 mod macro_deferred;
 mod macro_generics;
 mod macro_serde;
-mod support;
-mod gen_server_call;
-mod gen_server_lifecycle;
-mod gen_server_timers;
