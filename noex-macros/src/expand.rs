@@ -2,8 +2,9 @@
 //! `Messages` and `Dispatch` impls (the client is in `client.rs`). The shape is the one
 //! written out by hand in `tests/integration/hand_expanded.rs`.
 
-use proc_macro2::{Group, TokenStream, TokenTree};
-use quote::{ToTokens, format_ident, quote};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned as _;
 use syn::{DeriveInput, GenericParam, Generics, Ident, Type};
 
 use crate::ast::{Enum, Names, Style, Variant};
@@ -229,7 +230,17 @@ impl<'a> Gen<'a> {
             ),
         };
         let docs = self.docs(variant, fallback);
-        quote! {
+        // The signature at the variant, and a call's return type at its reply type: "missing
+        // `get` in implementation" then shows the variant, and a handler returning another
+        // type is shown where the expected one was declared. (Located there, resolved at
+        // the call site like the rest of the expansion.)
+        let at_variant = Span::call_site().located_at(variant.ident.span());
+        let output_span = match variant.reply() {
+            Some(reply) if !variant.is_deferred() => Span::call_site().located_at(reply.span()),
+            _ => at_variant,
+        };
+        let future = quote_spanned!(output_span=> impl #rt::Future<Output = #output> + #rt::Send);
+        quote_spanned! {at_variant=>
             #docs
             #(#cfgs)*
             fn #method(
@@ -237,7 +248,7 @@ impl<'a> Gen<'a> {
                 #(#params)*
                 #reply_param
                 ctx: &mut #rt::Ctx<Self>,
-            ) -> impl #rt::Future<Output = #output> + #rt::Send;
+            ) -> #future;
         }
     }
 

@@ -57,8 +57,9 @@ pub(crate) fn is_keyword(name: &str) -> bool {
     KEYWORDS.contains(&name)
 }
 
-/// If a generated method called `name` would be hidden or made ambiguous by a method that
-/// already exists where it is called, says which one.
+/// If a generated method called `name` would be hidden by, clash with, or make ambiguous
+/// a method that already exists where it is called, says so (the end of a sentence
+/// starting "the method `name` …").
 ///
 /// The client methods are called through `ServerRef`'s `Deref`, so `ServerRef`'s own
 /// methods and the methods of the traits it implements win over them. The handler methods
@@ -66,24 +67,27 @@ pub(crate) fn is_keyword(name: &str) -> bool {
 /// `GenServer`'s provided methods.
 pub(crate) fn reserved_by(name: &str) -> Option<&'static str> {
     const RESERVED: &[(&str, &str)] = &[
-        ("pid", "`ServerRef::pid`"),
-        ("is_alive", "`ServerRef::is_alive`"),
-        ("exit_reason", "`ServerRef::exit_reason`"),
-        ("with_timeout", "`ServerRef::with_timeout`"),
-        ("cast", "`ServerRef::cast`"),
-        ("cast_wait", "`ServerRef::cast_wait`"),
-        ("stop", "`ServerRef::stop`"),
-        ("stop_with", "`ServerRef::stop_with`"),
-        ("stop_timeout", "`ServerRef::stop_timeout`"),
-        ("kill", "`ServerRef::kill`"),
-        ("wait", "`ServerRef::wait`"),
-        ("monitor", "`ServerRef::monitor`"),
-        ("to_process", "`ServerRef::to_process`"),
+        ("pid", "is shadowed by `ServerRef::pid`"),
+        ("is_alive", "is shadowed by `ServerRef::is_alive`"),
+        ("exit_reason", "is shadowed by `ServerRef::exit_reason`"),
+        ("with_timeout", "is shadowed by `ServerRef::with_timeout`"),
+        ("cast", "is shadowed by `ServerRef::cast`"),
+        ("cast_wait", "is shadowed by `ServerRef::cast_wait`"),
+        ("stop", "is shadowed by `ServerRef::stop`"),
+        ("stop_with", "is shadowed by `ServerRef::stop_with`"),
+        ("stop_timeout", "is shadowed by `ServerRef::stop_timeout`"),
+        ("kill", "is shadowed by `ServerRef::kill`"),
+        ("wait", "is shadowed by `ServerRef::wait`"),
+        ("monitor", "is shadowed by `ServerRef::monitor`"),
+        ("to_process", "is shadowed by `ServerRef::to_process`"),
         (
             "as_process",
             "`AsProcess::as_process`, implemented by `ServerRef`",
         ),
-        ("clone", "`Clone::clone`, implemented by `ServerRef`"),
+        (
+            "clone",
+            "is shadowed by `Clone::clone`, which `ServerRef` implements",
+        ),
         (
             "clone_from",
             "`Clone::clone_from`, implemented by `ServerRef`",
@@ -92,13 +96,34 @@ pub(crate) fn reserved_by(name: &str) -> Option<&'static str> {
             "clone_into",
             "`ToOwned::clone_into`, implemented by `ServerRef`",
         ),
-        ("fmt", "`Debug::fmt`, implemented by `ServerRef`"),
-        ("eq", "`PartialEq::eq`, implemented by `ServerRef`"),
-        ("ne", "`PartialEq::ne`, implemented by `ServerRef`"),
-        ("hash", "`Hash::hash`, implemented by `ServerRef`"),
-        ("deref", "`Deref::deref`, implemented by `ServerRef`"),
-        ("into", "`Into::into`, implemented by `ServerRef`"),
-        ("from", "`From::from`, implemented by `ServerRef`"),
+        (
+            "fmt",
+            "is shadowed by `Debug::fmt`, which `ServerRef` implements",
+        ),
+        (
+            "eq",
+            "is shadowed by `PartialEq::eq`, which `ServerRef` implements",
+        ),
+        (
+            "ne",
+            "is shadowed by `PartialEq::ne`, which `ServerRef` implements",
+        ),
+        (
+            "hash",
+            "is shadowed by `Hash::hash`, which `ServerRef` implements",
+        ),
+        (
+            "deref",
+            "is shadowed by `Deref::deref`, which `ServerRef` implements",
+        ),
+        (
+            "into",
+            "is shadowed by `Into::into`, which `ServerRef` implements",
+        ),
+        (
+            "from",
+            "is shadowed by `From::from`, which `ServerRef` implements",
+        ),
         (
             "try_into",
             "`TryInto::try_into`, implemented by `ServerRef`",
@@ -107,8 +132,14 @@ pub(crate) fn reserved_by(name: &str) -> Option<&'static str> {
             "try_from",
             "`TryFrom::try_from`, implemented by `ServerRef`",
         ),
-        ("type_id", "`Any::type_id`, implemented by `ServerRef`"),
-        ("borrow", "`Borrow::borrow`, implemented by `ServerRef`"),
+        (
+            "type_id",
+            "is shadowed by `Any::type_id`, which `ServerRef` implements",
+        ),
+        (
+            "borrow",
+            "is shadowed by `Borrow::borrow`, which `ServerRef` implements",
+        ),
         (
             "borrow_mut",
             "`BorrowMut::borrow_mut`, implemented by `ServerRef`",
@@ -117,10 +148,19 @@ pub(crate) fn reserved_by(name: &str) -> Option<&'static str> {
             "to_owned",
             "`ToOwned::to_owned`, implemented by `ServerRef`",
         ),
-        ("init", "the handler trait's `init` hook"),
-        ("terminate", "the handler trait's `terminate` hook"),
-        ("handle_down", "the handler trait's `handle_down` hook"),
-        ("start", "`GenServer::start`, which starts the server"),
+        ("init", "clashes with the handler trait's `init` hook"),
+        (
+            "terminate",
+            "clashes with the handler trait's `terminate` hook",
+        ),
+        (
+            "handle_down",
+            "clashes with the handler trait's `handle_down` hook",
+        ),
+        (
+            "start",
+            "would make `GenServer::start` ambiguous on the state",
+        ),
         (
             "start_with",
             "`GenServer::start_with`, which starts the server",
@@ -189,7 +229,10 @@ mod tests {
         assert!(is_keyword("type"));
         assert!(is_keyword("gen"));
         assert!(!is_keyword("get"));
-        assert_eq!(reserved_by("stop"), Some("`ServerRef::stop`"));
+        assert_eq!(
+            reserved_by("stop"),
+            Some("is shadowed by `ServerRef::stop`")
+        );
         assert!(reserved_by("init").is_some());
         assert!(reserved_by("start").is_some());
         assert_eq!(reserved_by("get"), None);

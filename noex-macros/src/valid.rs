@@ -45,8 +45,8 @@ pub(crate) fn check(input: &mut Enum<'_>, errors: &mut Errors) -> bool {
             errors.spanned(
                 variant.ident,
                 format_args!(
-                    "variant `{}` would generate the method `{method}`, which is shadowed by \
-                     {owner}; rename the variant, e.g. `{suggestion}`",
+                    "variant `{}` would generate the method `{method}`, which {owner}; \
+                     rename the variant, e.g. `{suggestion}`",
                     variant.ident,
                 ),
             );
