@@ -1,0 +1,8 @@
+use noex_core::prelude::*;
+
+#[derive(Messages)]
+pub struct CounterMsg {
+    by: u64,
+}
+
+fn main() {}
