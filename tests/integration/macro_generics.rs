@@ -89,7 +89,11 @@ async fn a_generic_cache_serves_each_instantiation() -> Result<(), Box<dyn std::
     assert_eq!(words.len().await?, 1);
 
     let squares = Cache::<u32, Vec<u64>>::new().start().await?;
-    fill(&squares, (1..=4).map(|n| (n, vec![u64::from(n * n)])).collect()).await?;
+    fill(
+        &squares,
+        (1..=4).map(|n| (n, vec![u64::from(n * n)])).collect(),
+    )
+    .await?;
     assert_eq!(squares.get(3).await?, Some(vec![9]));
     assert_eq!(squares.len().await?, 4);
     squares.evict(3)?;

@@ -42,7 +42,10 @@ impl JobHandler for Jobs {
     }
 
     async fn list_all(&mut self, _ctx: &mut Ctx<Self>) -> Vec<(u64, String)> {
-        self.queue.iter().map(|(id, n, _)| (*id, n.clone())).collect()
+        self.queue
+            .iter()
+            .map(|(id, n, _)| (*id, n.clone()))
+            .collect()
     }
 
     async fn cancel(&mut self, id: u64, _ctx: &mut Ctx<Self>) {
