@@ -1,9 +1,14 @@
 //! Snapshot tests of the macros' expansions (`tests/expand/*.rs` → `*.expanded.rs`),
 //! run with `cargo expand` (needs the `cargo-expand` binary).
 //!
-//! A missing or different snapshot fails. To write new snapshots, run locally with
-//! `NOEX_BLESS=1 cargo test -p noex-tests --test expand` and review the diff; never set
-//! `NOEX_BLESS` in CI. Each snapshot shape has a runtime test in
+//! A missing or different snapshot fails. Locally, `NOEX_BLESS=1` writes the snapshots of
+//! new fixtures and `MACROTEST=overwrite` rewrites changed ones:
+//!
+//! ```text
+//! NOEX_BLESS=1 MACROTEST=overwrite cargo test -p noex-tests --test expand
+//! ```
+//!
+//! then review the diff. Never set either in CI. Each snapshot shape has a runtime test in
 //! `tests/integration/macro_*.rs`.
 
 #[test]

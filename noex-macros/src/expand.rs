@@ -143,6 +143,8 @@ impl<'a> Gen<'a> {
         quote! {
             #[doc = #doc]
             #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            // A variant's fields are its handler's parameters, however many there are.
+            #[allow(clippy::too_many_arguments)]
             #vis trait #handler #params: #rt::GenServer<Msg = #msg_ty> #where_clause {
                 #(#methods)*
 

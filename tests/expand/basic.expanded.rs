@@ -17,6 +17,7 @@ pub enum KvMsg {
     label = "this server's messages are `KvMsg`",
     note = "add `impl KvHandler for {Self} {{ .. }}` with one `async fn` per variant of `KvMsg`"
 )]
+#[allow(clippy::too_many_arguments)]
 pub trait KvHandler: ::noex_core::__private::GenServer<Msg = KvMsg> {
     /// Reads a key.
     fn get(
@@ -88,7 +89,7 @@ pub enum __KvMsgReply {
 pub struct KvClient {
     raw: ::noex_core::__private::RawRef<KvMsg>,
 }
-#[allow(dead_code)]
+#[allow(dead_code, clippy::too_many_arguments)]
 impl KvClient {
     /// Reads a key.
     pub async fn get(

@@ -15,6 +15,7 @@ pub(crate) enum GateMsg {
     label = "this server's messages are `GateMsg`",
     note = "add `impl GateHandler for {Self} {{ .. }}` with one `async fn` per variant of `GateMsg`"
 )]
+#[allow(clippy::too_many_arguments)]
 pub(crate) trait GateHandler: ::noex_core::__private::GenServer<Msg = GateMsg> {
     /// Resolves when the gate opens.
     fn enter(
@@ -74,7 +75,7 @@ pub(crate) enum __GateMsgReply {
 pub(crate) struct GateClient {
     raw: ::noex_core::__private::RawRef<GateMsg>,
 }
-#[allow(dead_code)]
+#[allow(dead_code, clippy::too_many_arguments)]
 impl GateClient {
     /// Resolves when the gate opens.
     pub(crate) async fn enter(

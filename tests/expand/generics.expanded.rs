@@ -19,6 +19,7 @@ where
     label = "this server's messages are `CacheMsg<{K}, {V}>`",
     note = "add `impl CacheHandler<{K}, {V}> for {Self} {{ .. }}` with one `async fn` per variant of `CacheMsg<{K}, {V}>`"
 )]
+#[allow(clippy::too_many_arguments)]
 pub trait CacheHandler<K, V>: ::noex_core::__private::GenServer<Msg = CacheMsg<K, V>>
 where
     K: Eq + Hash,
@@ -102,7 +103,7 @@ where
 {
     raw: ::noex_core::__private::RawRef<CacheMsg<K, V>>,
 }
-#[allow(dead_code)]
+#[allow(dead_code, clippy::too_many_arguments)]
 impl<K, V> CacheClient<K, V>
 where
     K: Eq + Hash,

@@ -435,6 +435,7 @@ const _: () = {
     label = "this server's messages are `JobMsg`",
     note = "add `impl JobHandler for {Self} {{ .. }}` with one `async fn` per variant of `JobMsg`"
 )]
+#[allow(clippy::too_many_arguments)]
 pub trait JobHandler: ::noex_core::__private::GenServer<Msg = JobMsg> {
     /// Handles [`JobMsg::Submit`] and returns the reply.
     fn submit(
@@ -490,7 +491,7 @@ pub enum __JobMsgReply {
 pub struct JobClient {
     raw: ::noex_core::__private::RawRef<JobMsg>,
 }
-#[allow(dead_code)]
+#[allow(dead_code, clippy::too_many_arguments)]
 impl JobClient {
     /// Calls the server with [`JobMsg::Submit`] and waits for the reply.
     pub async fn submit(
