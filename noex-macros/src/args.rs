@@ -177,7 +177,7 @@ mod tests {
             quote!(messages = CacheMsg<K, V>, crate = ::my::rt),
             &mut errors,
         );
-        assert_eq!(errors.count(), 0);
+        assert!(errors.to_compile_errors().is_empty());
         let messages = args.messages.map(|t| t.to_token_stream().to_string());
         assert_eq!(messages.as_deref(), Some("CacheMsg < K , V >"));
         assert_eq!(

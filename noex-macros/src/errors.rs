@@ -31,11 +31,6 @@ impl Errors {
         result.map_err(|error| self.push(error)).ok()
     }
 
-    /// The number of errors so far, to tell whether a step added any.
-    pub(crate) fn count(&self) -> usize {
-        self.combined.as_ref().map_or(0, |e| e.into_iter().count())
-    }
-
     /// One `compile_error!` per error; nothing when there is none.
     pub(crate) fn to_compile_errors(&self) -> TokenStream {
         self.combined

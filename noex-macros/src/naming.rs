@@ -57,15 +57,24 @@ pub(crate) fn is_keyword(name: &str) -> bool {
     KEYWORDS.contains(&name)
 }
 
+/// Why a generated method may not be called `name`, if it may not.
+pub(crate) struct Reserved {
+    /// The end of a sentence starting "the method `name` …".
+    pub(crate) why: &'static str,
+    /// True if generating the method anyway would not compile (it would clash with a
+    /// hook of the handler trait); false if it would only be unreachable or ambiguous
+    /// where it is called, so the expansion can still be emitted next to the error.
+    pub(crate) clashes: bool,
+}
+
 /// If a generated method called `name` would be hidden by, clash with, or make ambiguous
-/// a method that already exists where it is called, says so (the end of a sentence
-/// starting "the method `name` …").
+/// a method that already exists where it is called, says so.
 ///
 /// The client methods are called through `ServerRef`'s `Deref`, so `ServerRef`'s own
 /// methods and the methods of the traits it implements win over them. The handler methods
 /// share the handler trait with the lifecycle hooks, and the state struct with
 /// `GenServer`'s provided methods.
-pub(crate) fn reserved_by(name: &str) -> Option<&'static str> {
+pub(crate) fn reserved_by(name: &str) -> Option<Reserved> {
     const RESERVED: &[(&str, &str)] = &[
         ("pid", "is shadowed by `ServerRef::pid`"),
         ("is_alive", "is shadowed by `ServerRef::is_alive`"),
@@ -166,10 +175,14 @@ pub(crate) fn reserved_by(name: &str) -> Option<&'static str> {
             "`GenServer::start_with`, which starts the server",
         ),
     ];
+    const HOOKS: &[&str] = &["init", "terminate", "handle_down"];
     RESERVED
         .iter()
         .find(|(reserved, _)| *reserved == name)
-        .map(|(_, owner)| *owner)
+        .map(|&(_, why)| Reserved {
+            why,
+            clashes: HOOKS.contains(&name),
+        })
 }
 
 #[cfg(test)]
@@ -229,12 +242,10 @@ mod tests {
         assert!(is_keyword("type"));
         assert!(is_keyword("gen"));
         assert!(!is_keyword("get"));
-        assert_eq!(
-            reserved_by("stop"),
-            Some("is shadowed by `ServerRef::stop`")
-        );
-        assert!(reserved_by("init").is_some());
-        assert!(reserved_by("start").is_some());
-        assert_eq!(reserved_by("get"), None);
+        let stop = reserved_by("stop").map(|r| (r.why, r.clashes));
+        assert_eq!(stop, Some(("is shadowed by `ServerRef::stop`", false)));
+        assert!(reserved_by("init").is_some_and(|r| r.clashes));
+        assert!(reserved_by("start").is_some_and(|r| !r.clashes));
+        assert!(reserved_by("get").is_none());
     }
 }

@@ -1,9 +1,10 @@
 //! Cross-checks of the model: things no single attribute shows, such as two variants
 //! whose methods would share a name.
 //!
-//! A variant that fails a check is marked invalid and left out of the expansion, so the
-//! rest (the handler trait, the client, the other variants) is still generated and the
-//! user's code keeps resolving next to the error.
+//! A variant whose methods could not be generated soundly (a keyword, a name used twice, a
+//! parameter clash) is marked invalid and left out of the expansion; the rest (the handler
+//! trait, the client, the other variants) is still generated, so the user's code keeps
+//! resolving next to the error. A name that would only be shadowed keeps its methods.
 
 use std::collections::HashMap;
 
@@ -19,7 +20,7 @@ pub(crate) fn check(input: &mut Enum<'_>, errors: &mut Errors) -> bool {
     check_names(input, errors);
     let mut methods: HashMap<String, &syn::Ident> = HashMap::new();
     for variant in &mut input.variants {
-        let before = errors.count();
+        let mut sound = true;
         if !variant.marked {
             let name = variant.ident;
             errors.spanned(
@@ -33,6 +34,7 @@ pub(crate) fn check(input: &mut Enum<'_>, errors: &mut Errors) -> bool {
         let method = variant.method.to_string();
         let suggestion = format!("{}Request", variant.ident);
         if is_keyword(&method) {
+            sound = false;
             errors.spanned(
                 variant.ident,
                 format_args!(
@@ -41,16 +43,18 @@ pub(crate) fn check(input: &mut Enum<'_>, errors: &mut Errors) -> bool {
                     variant.ident,
                 ),
             );
-        } else if let Some(owner) = reserved_by(&method) {
+        } else if let Some(reserved) = reserved_by(&method) {
+            sound &= !reserved.clashes;
             errors.spanned(
                 variant.ident,
                 format_args!(
-                    "variant `{}` would generate the method `{method}`, which {owner}; \
+                    "variant `{}` would generate the method `{method}`, which {}; \
                      rename the variant, e.g. `{suggestion}`",
-                    variant.ident,
+                    variant.ident, reserved.why,
                 ),
             );
         } else if let Some(first) = methods.get(&method) {
+            sound = false;
             errors.spanned(
                 variant.ident,
                 format_args!(
@@ -66,12 +70,14 @@ pub(crate) fn check(input: &mut Enum<'_>, errors: &mut Errors) -> bool {
         for field in &variant.fields {
             let Some(name) = field.name else { continue };
             if name == "ctx" {
+                sound = false;
                 errors.spanned(
                     name,
                     "a field named `ctx` clashes with the handler's `ctx: &mut Ctx<Self>` \
                      parameter; rename the field",
                 );
             } else if name == "reply" && deferred {
+                sound = false;
                 errors.spanned(
                     name,
                     "a field named `reply` clashes with the deferred handler's \
@@ -79,9 +85,7 @@ pub(crate) fn check(input: &mut Enum<'_>, errors: &mut Errors) -> bool {
                 );
             }
         }
-        if errors.count() > before {
-            variant.valid = false;
-        }
+        variant.valid &= sound;
     }
     expandable
 }
