@@ -75,8 +75,10 @@ impl<S: GenServer> Ctx<S> {
     pub fn send_after(&mut self, delay: Duration, msg: S::Msg) -> TimerRef {
         let id = self.next_timer_id();
         let target = Arc::downgrade(&self.cell);
+        // The deadline is fixed now, not when the timer task first runs.
+        let deadline = tokio::time::Instant::now() + delay;
         let handle = tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
+            tokio::time::sleep_until(deadline).await;
             deliver_timer(&target, id, msg);
         });
         self.timers.insert(id, handle.abort_handle());
@@ -98,10 +100,10 @@ impl<S: GenServer> Ctx<S> {
             !period.is_zero(),
             "send_interval: the period must be greater than zero"
         );
-        let id = self.next_timer_id();
+        let id = self.next_timer_id() | INTERVAL_BIT;
         let target = Arc::downgrade(&self.cell);
+        let start = tokio::time::Instant::now() + period;
         let handle = tokio::spawn(async move {
-            let start = tokio::time::Instant::now() + period;
             let mut ticks = tokio::time::interval_at(start, period);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
@@ -111,8 +113,8 @@ impl<S: GenServer> Ctx<S> {
                 }
             }
         });
-        self.timers.insert(id | INTERVAL_BIT, handle.abort_handle());
-        TimerRef(id | INTERVAL_BIT)
+        self.timers.insert(id, handle.abort_handle());
+        TimerRef(id)
     }
 
     /// Cancels a timer. Returns true if it was active: its message will not be handled

@@ -108,8 +108,9 @@ pub use noex_macros::Messages;
 /// Everything needed to declare, start and talk to servers: `use noex_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AsProcess, CallError, CastError, Ctx, Down, ExitReason, GenServer, LookupError, Pid,
-        ProcessRef, Registry, ReplyTo, ServerRef, StartError, StartOptions, StopError,
+        AsProcess, BoxError, CallError, CastError, Ctx, Down, ExitReason, GenServer, LookupError,
+        MonitorRef, Pid, ProcessRef, Registry, ReplyTo, ServerRef, StartError, StartOptions,
+        StopError, TimerRef,
     };
 
     #[cfg(feature = "macros")]

@@ -1,8 +1,12 @@
 //! Cross-crate tests of noex, one module per behaviour.
 
+mod gen_server_call;
+mod gen_server_lifecycle;
+mod gen_server_timers;
 mod hand_expanded;
 mod macro_basic;
 mod macro_deferred;
 mod macro_generics;
 mod macro_options;
 mod macro_serde;
+mod support;
