@@ -1,7 +1,8 @@
 //! The macros' options and unusual inputs, each run for real: renamed handler and client,
 //! the runtime through a re-export (`crate = ..`), `#[cfg]` on variants, `Self` in message
 //! types, fields named like the generated code's locals, raw identifiers, an empty
-//! protocol, const generics, a state struct borrowing `'static` data, `reply = ()`.
+//! protocol, const generics, an enum as the state, a state struct borrowing `'static`
+//! data, `reply = ()`.
 
 /// A crate that re-exports the runtime under another name, as a framework built on noex
 /// would.
@@ -19,7 +20,10 @@ mod renamed {
     pub enum Protocol {
         /// `Self` here is the enum, in the handler and client too.
         #[call(reply = Vec<Self>)]
-        Echo(Box<Self>),
+        Echo(
+            /// Attributes on tuple fields are left alone.
+            Box<Self>,
+        ),
         #[cfg(any())]
         #[cast]
         CompiledOut(NotAType),
@@ -178,6 +182,35 @@ mod edge {
         }
     }
 
+    /// A switch's protocol.
+    #[derive(Debug, Messages)]
+    pub enum SwitchMsg {
+        #[cast]
+        Toggle,
+        #[call(reply = bool)]
+        IsOn,
+    }
+
+    /// An enum as the server's state.
+    #[gen_server(messages = SwitchMsg)]
+    pub enum Switch {
+        On,
+        Off,
+    }
+
+    impl SwitchHandler for Switch {
+        async fn toggle(&mut self, _ctx: &mut Ctx<Self>) {
+            *self = match self {
+                Switch::On => Switch::Off,
+                Switch::Off => Switch::On,
+            };
+        }
+
+        async fn is_on(&mut self, _ctx: &mut Ctx<Self>) -> bool {
+            matches!(self, Switch::On)
+        }
+    }
+
     /// The enum named just `Msg`: the handler is `MsgHandler`.
     #[derive(Debug, Messages)]
     pub enum Msg {
@@ -216,7 +249,7 @@ async fn an_empty_protocol_still_runs_its_hooks() -> Result<(), Box<dyn std::err
 }
 
 #[tokio::test]
-async fn const_generic_and_borrowing_servers() -> Result<(), Box<dyn std::error::Error>> {
+async fn const_generic_enum_and_borrowing_servers() -> Result<(), Box<dyn std::error::Error>> {
     use noex_core::GenServer as _;
 
     let window = edge::Window { samples: [0; 3] }.start().await?;
@@ -225,6 +258,14 @@ async fn const_generic_and_borrowing_servers() -> Result<(), Box<dyn std::error:
     }
     assert_eq!(window.snapshot().await?, [2, 3, 4]);
     window.stop().await?;
+
+    let switch = edge::Switch::Off.start().await?;
+    assert!(!switch.is_on().await?);
+    switch.toggle()?;
+    assert!(switch.is_on().await?);
+    switch.toggle()?;
+    assert!(!switch.is_on().await?);
+    switch.stop().await?;
 
     let greeter = edge::Greeter { name: "noex" }.start().await?;
     assert_eq!(greeter.name().await?, "noex");
