@@ -62,7 +62,9 @@ use proc_macro::TokenStream;
 ///
 /// A generic state struct gets `T: Send + 'static` for each type parameter (and
 /// `'a: 'static` for lifetimes) on the generated impl, since the server task owns the
-/// state. The struct's own bounds and `where` clause are kept.
+/// state. The struct's own bounds and `where` clause are kept, and they must imply those
+/// of the handler impl: if `impl<K, V: Clone> CacheHandler<K, V> for Cache<K, V>` needs
+/// `V: Clone`, write `V: Clone` on the struct too (the error says so, at `messages = ..`).
 ///
 /// # Errors
 ///
@@ -131,7 +133,15 @@ pub fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
 /// `#[call]`/`#[cast]` or with both, `#[call]` without `reply`, arguments on `#[cast]`,
 /// unknown or repeated arguments, two variants whose methods would share a name, a method
 /// name that is a keyword or would be shadowed by a method of `ServerRef` (`stop`,
-/// `pid`, `clone`, …) or by a hook, a field named `ctx` (or `reply` in a deferred call).
+/// `wait`, `pid`, `clone`, …) or clash with a hook, a field named `ctx` (or `reply` in a
+/// deferred call). The rest of the protocol is still generated next to the errors.
+///
+/// # Hygiene
+///
+/// The expansion names the runtime as `::noex_core::__private::…` (or `path::__private`
+/// with `crate = path`) and std as `::core::…`, so local items named `Option`, `core`,
+/// `noex_core` and so on do not disturb it. `#![no_implicit_prelude]` is not supported:
+/// it also hides the tool prelude that `#[diagnostic::on_unimplemented]` needs.
 #[proc_macro_derive(Messages, attributes(call, cast, messages))]
 pub fn derive_messages(input: TokenStream) -> TokenStream {
     match syn::parse::<syn::DeriveInput>(input) {
