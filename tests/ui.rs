@@ -1,5 +1,5 @@
 //! Compile-time behaviour of the macros (trybuild): `ui/*.rs` must fail to compile with
-//! exactly the errors in the matching `.stderr`, one misuse per file; `ui/pass-*.rs` must
+//! exactly the errors in the matching `.stderr`, one misuse per file; `ui/pass/*.rs` must
 //! compile and run.
 //!
 //! After changing a diagnostic, bless locally with
@@ -9,6 +9,6 @@
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
-    t.pass("ui/pass-*.rs");
-    t.compile_fail("ui/[!p]*.rs");
+    t.pass("ui/pass/*.rs");
+    t.compile_fail("ui/*.rs");
 }
