@@ -133,7 +133,12 @@ struct AckToken(Arc<Ack>);
 impl Drop for AckToken {
     fn drop(&mut self) {
         if self.0.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
-            let reply = self.0.reply.lock().unwrap_or_else(PoisonError::into_inner).take();
+            let reply = self
+                .0
+                .reply
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
             if let Some(reply) = reply {
                 reply.send(self.0.reached);
             }
@@ -191,7 +196,8 @@ impl<E: Send + Sync + 'static> EventBus<E> {
 
     fn deliver(&mut self, event: Arc<Event<E>>, reply: Option<ReplyTo<usize>>) {
         let mut matched = Vec::new();
-        self.trie.for_each_match(&event.topic, |id| matched.push(id));
+        self.trie
+            .for_each_match(&event.topic, |id| matched.push(id));
         let ack = reply.map(|reply| {
             Arc::new(Ack {
                 remaining: AtomicUsize::new(matched.len() + 1),
@@ -410,7 +416,11 @@ impl<E: Send + Sync + 'static> EventBusClient<E> {
     /// # Errors
     ///
     /// [`SubscribeError::InvalidPattern`], or `Call` if the bus is gone.
-    pub async fn subscribe<F>(&self, pattern: &str, mut handler: F) -> Result<Subscription<E>, SubscribeError>
+    pub async fn subscribe<F>(
+        &self,
+        pattern: &str,
+        mut handler: F,
+    ) -> Result<Subscription<E>, SubscribeError>
     where
         F: FnMut(&E, &str) + Send + 'static,
     {
@@ -432,7 +442,11 @@ impl<E: Send + Sync + 'static> EventBusClient<E> {
     /// # Errors
     ///
     /// As [`subscribe`](Self::subscribe).
-    pub async fn subscribe_async<F, Fut>(&self, pattern: &str, mut handler: F) -> Result<Subscription<E>, SubscribeError>
+    pub async fn subscribe_async<F, Fut>(
+        &self,
+        pattern: &str,
+        mut handler: F,
+    ) -> Result<Subscription<E>, SubscribeError>
     where
         F: FnMut(Arc<Event<E>>) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send,
@@ -441,7 +455,8 @@ impl<E: Send + Sync + 'static> EventBusClient<E> {
             let mut local = VecDeque::new();
             while let Some(delivery) = queue.recv(&mut local).await {
                 let topic = delivery.event.topic.clone();
-                let handled = crate::runtime::catch(async { handler(delivery.event.clone()).await }).await;
+                let handled =
+                    crate::runtime::catch(async { handler(delivery.event.clone()).await }).await;
                 if handled.is_err() {
                     tracing::error!(%topic, "event handler panicked; the subscription goes on");
                 }
@@ -450,7 +465,11 @@ impl<E: Send + Sync + 'static> EventBusClient<E> {
         .await
     }
 
-    async fn subscribe_task<T, Fut>(&self, pattern: &str, task: T) -> Result<Subscription<E>, SubscribeError>
+    async fn subscribe_task<T, Fut>(
+        &self,
+        pattern: &str,
+        task: T,
+    ) -> Result<Subscription<E>, SubscribeError>
     where
         T: FnOnce(Queue<E>) -> Fut,
         Fut: Future<Output = ()> + Send + 'static,
@@ -459,7 +478,10 @@ impl<E: Send + Sync + 'static> EventBusClient<E> {
         let queue: Queue<E> = Arc::new(Mailbox::new(None));
         let id = self
             .raw
-            .call(EventBusMsg::Subscribe(pattern.into(), Sink(SinkKind::Task(queue.clone()))), EventBusReply::Id)
+            .call(
+                EventBusMsg::Subscribe(pattern.into(), Sink(SinkKind::Task(queue.clone()))),
+                EventBusReply::Id,
+            )
             .await?;
         tokio::spawn(task(queue));
         Ok(Subscription {
@@ -487,10 +509,18 @@ impl<E: Send + Sync + 'static> EventBusClient<E> {
     {
         validate_pattern(pattern)?;
         let target = server.clone();
-        let sink: ServerSink<E> = Box::new(move |event: &Event<E>| target.cast(to_msg(&event.payload, &event.topic)).is_ok());
+        let sink: ServerSink<E> = Box::new(move |event: &Event<E>| {
+            target.cast(to_msg(&event.payload, &event.topic)).is_ok()
+        });
         let id = self
             .raw
-            .call(EventBusMsg::Subscribe(pattern.into(), Sink(SinkKind::Server(server.to_process(), sink))), EventBusReply::Id)
+            .call(
+                EventBusMsg::Subscribe(
+                    pattern.into(),
+                    Sink(SinkKind::Server(server.to_process(), sink)),
+                ),
+                EventBusReply::Id,
+            )
             .await?;
         Ok(Subscription {
             bus: Some(self.bus()),
@@ -504,7 +534,9 @@ impl<E: Send + Sync + 'static> EventBusClient<E> {
     ///
     /// [`CallError`] if the bus cannot be reached.
     pub async fn subscription_count(&self) -> Result<usize, CallError> {
-        self.raw.call(EventBusMsg::Count, EventBusReply::Count).await
+        self.raw
+            .call(EventBusMsg::Count, EventBusReply::Count)
+            .await
     }
 }
 
@@ -531,7 +563,11 @@ impl<E: Send + Sync + 'static> Subscription<E> {
     /// [`CallError`] if the bus cannot be reached.
     pub async fn unsubscribe(mut self) -> Result<bool, CallError> {
         match self.bus.take() {
-            Some(bus) => bus.raw.call(EventBusMsg::Unsubscribe(self.id), EventBusReply::Removed).await,
+            Some(bus) => {
+                bus.raw
+                    .call(EventBusMsg::Unsubscribe(self.id), EventBusReply::Removed)
+                    .await
+            }
             None => Ok(false),
         }
     }
@@ -552,7 +588,9 @@ impl<E: Send + Sync + 'static> Drop for Subscription<E> {
 
 impl<E: Send + Sync + 'static> fmt::Debug for Subscription<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Subscription").field("id", &self.id).finish()
+        f.debug_struct("Subscription")
+            .field("id", &self.id)
+            .finish()
     }
 }
 

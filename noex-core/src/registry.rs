@@ -150,7 +150,11 @@ impl Registry {
         self.register_process(Arc::from(name), process.as_process())
     }
 
-    pub(crate) fn register_process(&self, name: Arc<str>, process: ProcessRef) -> Result<(), RegisterError> {
+    pub(crate) fn register_process(
+        &self,
+        name: Arc<str>,
+        process: ProcessRef,
+    ) -> Result<(), RegisterError> {
         if name.is_empty() {
             return Err(RegisterError::EmptyName);
         }
@@ -208,11 +212,13 @@ impl Registry {
     /// it names a server of another type.
     pub fn lookup<S: GenServer>(&self, name: &str) -> Result<ServerRef<S>, LookupError> {
         let process = self.lookup_process(name)?;
-        process.downcast::<S>().ok_or_else(|| LookupError::WrongType {
-            name: name.to_string(),
-            expected: std::any::type_name::<S>(),
-            actual: process.server_type_name(),
-        })
+        process
+            .downcast::<S>()
+            .ok_or_else(|| LookupError::WrongType {
+                name: name.to_string(),
+                expected: std::any::type_name::<S>(),
+                actual: process.server_type_name(),
+            })
     }
 
     /// The server registered under `name`, if there is one and it is an `S`.
@@ -226,9 +232,10 @@ impl Registry {
     ///
     /// [`LookupError::NotRegistered`] if the name is free.
     pub fn lookup_process(&self, name: &str) -> Result<ProcessRef, LookupError> {
-        self.whereis_process(name).ok_or_else(|| LookupError::NotRegistered {
-            name: name.to_string(),
-        })
+        self.whereis_process(name)
+            .ok_or_else(|| LookupError::NotRegistered {
+                name: name.to_string(),
+            })
     }
 
     /// The process registered under `name`, whatever its type, if any.
@@ -254,12 +261,17 @@ impl Registry {
 
 impl Inner {
     fn remove_if_held(&self, name: &str, pid: Pid) {
-        let _ = self.map.pin().remove_if(name, |_, e| e.process.pid() == pid);
+        let _ = self
+            .map
+            .pin()
+            .remove_if(name, |_, e| e.process.pid() == pid);
     }
 }
 
 impl fmt::Debug for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Registry").field("count", &self.count()).finish()
+        f.debug_struct("Registry")
+            .field("count", &self.count())
+            .finish()
     }
 }

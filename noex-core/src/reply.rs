@@ -30,7 +30,7 @@ pub(crate) type ReplyReceiver<T> = oneshot::Receiver<Result<T, Unanswered>>;
 /// pub enum GateMsg {
 ///     /// Resolves when the gate opens.
 ///     #[call(reply = u32, deferred)]
-///     Wait,
+///     Enter,
 ///     #[cast]
 ///     Open,
 /// }
@@ -43,7 +43,7 @@ pub(crate) type ReplyReceiver<T> = oneshot::Receiver<Result<T, Unanswered>>;
 /// }
 ///
 /// impl GateHandler for Gate {
-///     async fn wait(&mut self, reply: ReplyTo<u32>, _ctx: &mut Ctx<Self>) {
+///     async fn enter(&mut self, reply: ReplyTo<u32>, _ctx: &mut Ctx<Self>) {
 ///         self.waiting.push(reply); // answer later
 ///     }
 ///     async fn open(&mut self, _ctx: &mut Ctx<Self>) {
@@ -59,7 +59,7 @@ pub(crate) type ReplyReceiver<T> = oneshot::Receiver<Result<T, Unanswered>>;
 /// let gate = Gate::default().start().await?;
 /// let waiter = tokio::spawn({
 ///     let gate = gate.clone();
-///     async move { gate.wait().await }
+///     async move { gate.enter().await }
 /// });
 /// tokio::task::yield_now().await;
 /// gate.open()?;

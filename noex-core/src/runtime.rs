@@ -123,7 +123,9 @@ pub(crate) async fn start<S: GenServer>(
         registry
             .register_process(name.clone(), ProcessRef::new(cell.clone()))
             .map_err(|e| match e {
-                RegisterError::AlreadyRegistered { name, pid } => StartError::AlreadyRegistered { name, pid },
+                RegisterError::AlreadyRegistered { name, pid } => {
+                    StartError::AlreadyRegistered { name, pid }
+                }
                 other => StartError::InvalidOptions(other.to_string()),
             })?;
     }

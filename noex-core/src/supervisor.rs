@@ -98,13 +98,15 @@ use tokio::sync::broadcast;
 
 use crate::client::{Client, RawRef};
 use crate::error::{BoxError, CallError};
-use crate::{Ctx, Dispatch, Down, ExitReason, GenServer, Messages, Pid, ProcessRef, ReplyTo, ServerRef};
+use crate::{
+    Ctx, Dispatch, Down, ExitReason, GenServer, Messages, Pid, ProcessRef, ReplyTo, ServerRef,
+};
 
 mod dynamic;
 mod engine;
 mod spec;
 
-pub use dynamic::{DynamicSupervisor, DynamicSupervisorMsg, DynamicSupervisorClient};
+pub use dynamic::{DynamicSupervisor, DynamicSupervisorClient, DynamicSupervisorMsg};
 pub use spec::{ChildKind, ChildSpec, ChildStartError, DEFAULT_WORKER_SHUTDOWN, Restart, Shutdown};
 
 use engine::{Config, Engine};
@@ -405,7 +407,12 @@ impl Dispatch<Supervisor> for SupervisorMsg {
             (SupervisorMsg::Subscribe, Some(SupervisorReply::Subscribe(r))) => {
                 r.send(engine.events().subscribe());
             }
-            (SupervisorMsg::WhichChildren | SupervisorMsg::CountChildren | SupervisorMsg::Subscribe, _) => {}
+            (
+                SupervisorMsg::WhichChildren
+                | SupervisorMsg::CountChildren
+                | SupervisorMsg::Subscribe,
+                _,
+            ) => {}
         }
     }
 
@@ -460,7 +467,10 @@ impl SupervisorClient {
     /// [`SupervisorError::NotFound`], or `Call`.
     pub async fn terminate_child(&self, id: &str) -> Result<(), SupervisorError> {
         self.raw
-            .call(SupervisorMsg::TerminateChild(id.to_string()), SupervisorReply::Unit)
+            .call(
+                SupervisorMsg::TerminateChild(id.to_string()),
+                SupervisorReply::Unit,
+            )
             .await?
     }
 
@@ -471,7 +481,10 @@ impl SupervisorClient {
     /// [`SupervisorError::NotFound`], `Running` if it runs, `StartFailed`, or `Call`.
     pub async fn restart_child(&self, id: &str) -> Result<ProcessRef, SupervisorError> {
         self.raw
-            .call(SupervisorMsg::RestartChild(id.to_string()), SupervisorReply::Child)
+            .call(
+                SupervisorMsg::RestartChild(id.to_string()),
+                SupervisorReply::Child,
+            )
             .await?
     }
 
@@ -482,7 +495,10 @@ impl SupervisorClient {
     /// [`SupervisorError::NotFound`], `Running` if it runs, or `Call`.
     pub async fn delete_child(&self, id: &str) -> Result<(), SupervisorError> {
         self.raw
-            .call(SupervisorMsg::DeleteChild(id.to_string()), SupervisorReply::Unit)
+            .call(
+                SupervisorMsg::DeleteChild(id.to_string()),
+                SupervisorReply::Unit,
+            )
             .await?
     }
 
@@ -492,7 +508,9 @@ impl SupervisorClient {
     ///
     /// [`CallError`] if the supervisor cannot be reached.
     pub async fn which_children(&self) -> Result<Vec<ChildInfo>, CallError> {
-        self.raw.call(SupervisorMsg::WhichChildren, SupervisorReply::Which).await
+        self.raw
+            .call(SupervisorMsg::WhichChildren, SupervisorReply::Which)
+            .await
     }
 
     /// Child counts.
@@ -501,7 +519,9 @@ impl SupervisorClient {
     ///
     /// [`CallError`] if the supervisor cannot be reached.
     pub async fn count_children(&self) -> Result<ChildCounts, CallError> {
-        self.raw.call(SupervisorMsg::CountChildren, SupervisorReply::Count).await
+        self.raw
+            .call(SupervisorMsg::CountChildren, SupervisorReply::Count)
+            .await
     }
 
     /// Subscribes to the supervisor's [events](SupervisorEvent) from now on.
@@ -510,6 +530,8 @@ impl SupervisorClient {
     ///
     /// [`CallError`] if the supervisor cannot be reached.
     pub async fn subscribe(&self) -> Result<broadcast::Receiver<SupervisorEvent>, CallError> {
-        self.raw.call(SupervisorMsg::Subscribe, SupervisorReply::Subscribe).await
+        self.raw
+            .call(SupervisorMsg::Subscribe, SupervisorReply::Subscribe)
+            .await
     }
 }

@@ -35,8 +35,16 @@ use proc_macro::TokenStream;
 /// Implements `GenServer` for the server's state struct (or enum): `type Msg` is the
 /// message enum, whose `#[derive(Messages)]` generated the handler trait to implement.
 ///
-/// ```ignore
+/// ```
 /// use noex_core::prelude::*;
+///
+/// #[derive(Debug, Messages)]
+/// pub enum CounterMsg {
+///     #[call(reply = i64)]
+///     Get,
+///     #[cast]
+///     Reset,
+/// }
 ///
 /// #[gen_server(messages = CounterMsg)]
 /// #[derive(Default)]
@@ -46,10 +54,14 @@ use proc_macro::TokenStream;
 ///
 /// impl CounterHandler for Counter {
 ///     // one `async fn` per variant of `CounterMsg`
+///     async fn get(&mut self, _ctx: &mut Ctx<Self>) -> i64 {
+///         self.value
+///     }
+///     async fn reset(&mut self, _ctx: &mut Ctx<Self>) {
+///         self.value = 0;
+///     }
 /// }
 /// ```
-///
-/// (The examples here are compiled and run in `noex_core`'s documentation.)
 ///
 /// # Arguments
 ///
@@ -78,7 +90,7 @@ pub fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
 /// Turns a message enum into a server protocol: a handler trait, a typed client, and the
 /// glue to the runtime.
 ///
-/// ```ignore
+/// ```
 /// use noex_core::prelude::*;
 ///
 /// #[derive(Debug, Messages)]
@@ -93,6 +105,13 @@ pub fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
 ///     #[cast]
 ///     Reset,
 /// }
+/// # #[gen_server(messages = CounterMsg)] pub struct Counter;
+/// # impl CounterHandler for Counter {
+/// #     async fn get(&mut self, _: &mut Ctx<Self>) -> i64 { 0 }
+/// #     async fn add(&mut self, by: i64, _: &mut Ctx<Self>) -> i64 { by }
+/// #     async fn wait_for_zero(&mut self, r: ReplyTo<i64>, _: &mut Ctx<Self>) { r.send(0); }
+/// #     async fn reset(&mut self, _: &mut Ctx<Self>) {}
+/// # }
 /// ```
 ///
 /// generates, next to the enum (with the enum's visibility):

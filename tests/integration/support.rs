@@ -134,13 +134,12 @@ impl ProbeHandler for Probe {
     }
 
     async fn checked(&mut self, by: u64, _ctx: &mut Ctx<Self>) -> Result<u64, String> {
-        self.value
+        let next = self
+            .value
             .checked_add(by)
-            .map(|v| {
-                self.value = v;
-                v
-            })
-            .ok_or_else(|| "overflow".to_string())
+            .ok_or_else(|| "overflow".to_string())?;
+        self.value = next;
+        Ok(next)
     }
 
     async fn panic(&mut self, _ctx: &mut Ctx<Self>) {

@@ -1,5 +1,5 @@
-use super::topic::{Trie, matches, validate_pattern, validate_topic};
 use super::TopicError;
+use super::topic::{Trie, matches, validate_pattern, validate_topic};
 
 #[test]
 fn wildcard_table() {
@@ -35,14 +35,35 @@ fn wildcard_table() {
 #[test]
 fn invalid_topics_and_patterns_are_rejected() {
     assert_eq!(validate_topic(""), Err(TopicError::Empty("topic")));
-    assert!(matches!(validate_topic("a..b"), Err(TopicError::EmptySegment { .. })));
-    assert!(matches!(validate_topic(".a"), Err(TopicError::EmptySegment { .. })));
-    assert!(matches!(validate_topic("a."), Err(TopicError::EmptySegment { .. })));
-    assert!(matches!(validate_topic("a.*"), Err(TopicError::WildcardInTopic(_))));
+    assert!(matches!(
+        validate_topic("a..b"),
+        Err(TopicError::EmptySegment { .. })
+    ));
+    assert!(matches!(
+        validate_topic(".a"),
+        Err(TopicError::EmptySegment { .. })
+    ));
+    assert!(matches!(
+        validate_topic("a."),
+        Err(TopicError::EmptySegment { .. })
+    ));
+    assert!(matches!(
+        validate_topic("a.*"),
+        Err(TopicError::WildcardInTopic(_))
+    ));
     assert_eq!(validate_pattern(""), Err(TopicError::Empty("pattern")));
-    assert!(matches!(validate_pattern("user..x"), Err(TopicError::EmptySegment { .. })));
-    assert!(matches!(validate_pattern("us*r.x"), Err(TopicError::PartialWildcard(_))));
-    assert!(matches!(validate_pattern("user.**"), Err(TopicError::PartialWildcard(_))));
+    assert!(matches!(
+        validate_pattern("user..x"),
+        Err(TopicError::EmptySegment { .. })
+    ));
+    assert!(matches!(
+        validate_pattern("us*r.x"),
+        Err(TopicError::PartialWildcard(_))
+    ));
+    assert!(matches!(
+        validate_pattern("user.**"),
+        Err(TopicError::PartialWildcard(_))
+    ));
     assert!(validate_pattern("*").is_ok());
     assert!(validate_pattern("a.*.c").is_ok());
     assert!(validate_topic("a.b.c").is_ok());
@@ -50,8 +71,12 @@ fn invalid_topics_and_patterns_are_rejected() {
 
 #[test]
 fn trie_matches_agree_with_the_reference_on_many_subscriptions() {
-    let patterns = ["a.b", "a.*", "*.b", "*", "a.b.c", "a.*.c", "*.*.*", "x.y", "a", "*.b.*"];
-    let topics = ["a.b", "a.c", "x.b", "a.b.c", "a.x.c", "x.y", "a", "q.b.z", "x.y.z"];
+    let patterns = [
+        "a.b", "a.*", "*.b", "*", "a.b.c", "a.*.c", "*.*.*", "x.y", "a", "*.b.*",
+    ];
+    let topics = [
+        "a.b", "a.c", "x.b", "a.b.c", "a.x.c", "x.y", "a", "q.b.z", "x.y.z",
+    ];
     let mut trie = Trie::default();
     for (id, p) in patterns.iter().enumerate() {
         trie.insert(p, id as u64);

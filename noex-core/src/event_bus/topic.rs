@@ -17,7 +17,9 @@ pub enum TopicError {
     #[error("empty {0}: use dot-separated segments such as \"order.created\"")]
     Empty(&'static str),
     /// A segment is empty (leading, trailing or doubled dot).
-    #[error("{kind} {text:?} has an empty segment: segments are separated by single dots, e.g. \"order.created\"")]
+    #[error(
+        "{kind} {text:?} has an empty segment: segments are separated by single dots, e.g. \"order.created\""
+    )]
     EmptySegment {
         /// "topic" or "pattern".
         kind: &'static str,
@@ -25,7 +27,9 @@ pub enum TopicError {
         text: String,
     },
     /// A wildcard in a topic (publish to concrete topics only).
-    #[error("topic {0:?} contains '*': publish to a concrete topic; wildcards belong in subscription patterns")]
+    #[error(
+        "topic {0:?} contains '*': publish to a concrete topic; wildcards belong in subscription patterns"
+    )]
     WildcardInTopic(String),
     /// A `*` mixed with other characters in one segment.
     #[error("pattern {0:?} has a partial wildcard: '*' must be a whole segment, as in \"user.*\"")]

@@ -54,7 +54,7 @@ async fn bound_refuses_user_messages_but_not_system_ones() {
     assert!(mb.try_push_user(3, id).is_ok());
 }
 
-#[tokio::test(start_paused = true)]
+#[tokio::test]
 async fn waiting_push_resumes_when_a_slot_frees() {
     let mb = Arc::new(Mailbox::new(NonZeroUsize::new(1)));
     assert!(mb.try_push_user(1, id).is_ok());

@@ -10,8 +10,8 @@ use tokio::sync::broadcast;
 use super::engine::{Config, Engine};
 use super::spec::StartFn;
 use super::{
-    ChildCounts, ChildInfo, ChildKind, ChildSpec, ChildStartError, DEFAULT_MAX_RESTARTS, DEFAULT_PERIOD,
-    EVENT_BUFFER, Restart, Shutdown, Strategy, SupervisorError, SupervisorEvent,
+    ChildCounts, ChildInfo, ChildKind, ChildSpec, ChildStartError, DEFAULT_MAX_RESTARTS,
+    DEFAULT_PERIOD, EVENT_BUFFER, Restart, Shutdown, Strategy, SupervisorError, SupervisorEvent,
 };
 use crate::client::{Client, RawRef};
 use crate::error::{BoxError, CallError};
@@ -187,7 +187,10 @@ impl<A: Clone + Send + Sync + 'static> GenServer for DynamicSupervisor<A> {
 }
 
 impl<A: Clone + Send + Sync + 'static> Dispatch<DynamicSupervisor<A>> for DynamicSupervisorMsg<A> {
-    async fn init(server: &mut DynamicSupervisor<A>, ctx: &mut Ctx<DynamicSupervisor<A>>) -> Result<(), BoxError> {
+    async fn init(
+        server: &mut DynamicSupervisor<A>,
+        ctx: &mut Ctx<DynamicSupervisor<A>>,
+    ) -> Result<(), BoxError> {
         let engine = Engine::new(server.config.clone(), Vec::new(), server.events.clone())?;
         engine.link(ctx);
         server.engine = Some(engine);
@@ -245,13 +248,21 @@ impl<A: Clone + Send + Sync + 'static> Dispatch<DynamicSupervisor<A>> for Dynami
         }
     }
 
-    async fn terminate(server: &mut DynamicSupervisor<A>, _reason: &ExitReason, ctx: &mut Ctx<DynamicSupervisor<A>>) {
+    async fn terminate(
+        server: &mut DynamicSupervisor<A>,
+        _reason: &ExitReason,
+        ctx: &mut Ctx<DynamicSupervisor<A>>,
+    ) {
         if let Some(engine) = server.engine.as_mut() {
             engine.shutdown_all(ctx).await;
         }
     }
 
-    async fn handle_down(server: &mut DynamicSupervisor<A>, down: Down, ctx: &mut Ctx<DynamicSupervisor<A>>) {
+    async fn handle_down(
+        server: &mut DynamicSupervisor<A>,
+        down: Down,
+        ctx: &mut Ctx<DynamicSupervisor<A>>,
+    ) {
         if let Some(engine) = server.engine.as_mut() {
             if let Some(reason) = engine.child_down(down, ctx).await {
                 ctx.stop(reason);
@@ -266,7 +277,9 @@ pub struct DynamicSupervisorClient<A: Clone + Send + Sync + 'static> {
     raw: RawRef<DynamicSupervisorMsg<A>>,
 }
 
-impl<A: Clone + Send + Sync + 'static> Client<DynamicSupervisorMsg<A>> for DynamicSupervisorClient<A> {
+impl<A: Clone + Send + Sync + 'static> Client<DynamicSupervisorMsg<A>>
+    for DynamicSupervisorClient<A>
+{
     fn from_raw(raw: RawRef<DynamicSupervisorMsg<A>>) -> Self {
         DynamicSupervisorClient { raw }
     }
@@ -284,7 +297,10 @@ impl<A: Clone + Send + Sync + 'static> DynamicSupervisorClient<A> {
     /// [`SupervisorError::MaxChildren`], `StartFailed`, or `Call`.
     pub async fn start_child(&self, args: A) -> Result<ProcessRef, SupervisorError> {
         self.raw
-            .call(DynamicSupervisorMsg::StartChild(args), DynamicSupervisorReply::Child)
+            .call(
+                DynamicSupervisorMsg::StartChild(args),
+                DynamicSupervisorReply::Child,
+            )
             .await?
     }
 
@@ -295,7 +311,10 @@ impl<A: Clone + Send + Sync + 'static> DynamicSupervisorClient<A> {
     /// [`SupervisorError::NotFound`] if no running child has this pid, or `Call`.
     pub async fn terminate_child(&self, pid: Pid) -> Result<(), SupervisorError> {
         self.raw
-            .call(DynamicSupervisorMsg::TerminateChild(pid), DynamicSupervisorReply::Unit)
+            .call(
+                DynamicSupervisorMsg::TerminateChild(pid),
+                DynamicSupervisorReply::Unit,
+            )
             .await?
     }
 
@@ -306,7 +325,10 @@ impl<A: Clone + Send + Sync + 'static> DynamicSupervisorClient<A> {
     /// [`CallError`] if the supervisor cannot be reached.
     pub async fn which_children(&self) -> Result<Vec<ChildInfo>, CallError> {
         self.raw
-            .call(DynamicSupervisorMsg::WhichChildren, DynamicSupervisorReply::Which)
+            .call(
+                DynamicSupervisorMsg::WhichChildren,
+                DynamicSupervisorReply::Which,
+            )
             .await
     }
 
@@ -317,7 +339,10 @@ impl<A: Clone + Send + Sync + 'static> DynamicSupervisorClient<A> {
     /// [`CallError`] if the supervisor cannot be reached.
     pub async fn count_children(&self) -> Result<ChildCounts, CallError> {
         self.raw
-            .call(DynamicSupervisorMsg::CountChildren, DynamicSupervisorReply::Count)
+            .call(
+                DynamicSupervisorMsg::CountChildren,
+                DynamicSupervisorReply::Count,
+            )
             .await
     }
 
@@ -328,7 +353,10 @@ impl<A: Clone + Send + Sync + 'static> DynamicSupervisorClient<A> {
     /// [`CallError`] if the supervisor cannot be reached.
     pub async fn subscribe(&self) -> Result<broadcast::Receiver<SupervisorEvent>, CallError> {
         self.raw
-            .call(DynamicSupervisorMsg::Subscribe, DynamicSupervisorReply::Subscribe)
+            .call(
+                DynamicSupervisorMsg::Subscribe,
+                DynamicSupervisorReply::Subscribe,
+            )
             .await
     }
 }

@@ -9,7 +9,10 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
-use super::{ChildCounts, ChildInfo, ChildKind, ChildSpec, Restart, Shutdown, Strategy, SupervisorError, SupervisorEvent};
+use super::{
+    ChildCounts, ChildInfo, ChildKind, ChildSpec, Restart, Shutdown, Strategy, SupervisorError,
+    SupervisorEvent,
+};
 use crate::{Ctx, Down, ExitReason, GenServer, MonitorRef, Pid, ProcessRef, StopError};
 
 #[derive(Clone, Debug)]
@@ -28,7 +31,9 @@ impl Config {
             return Err("the restart period is 0: give it a duration, e.g. Duration::from_secs(5) (OTP's default)".into());
         }
         if self.max_children == Some(0) {
-            return Err("max_children is 0: no child could ever start; leave it unset for no limit".into());
+            return Err(
+                "max_children is 0: no child could ever start; leave it unset for no limit".into(),
+            );
         }
         if self.dynamic && self.strategy != Strategy::OneForOne {
             return Err("a dynamic supervisor only supports Strategy::OneForOne".into());
@@ -76,7 +81,10 @@ impl Engine {
         };
         for spec in specs {
             if engine.by_id.contains_key(&spec.id) {
-                return Err(format!("two children share the id {:?}: child ids must be unique", spec.id));
+                return Err(format!(
+                    "two children share the id {:?}: child ids must be unique",
+                    spec.id
+                ));
             }
             engine.insert(spec);
         }
@@ -121,7 +129,8 @@ impl Engine {
         ctx.core().add_exit_hook(
             id,
             Box::new(move |_| {
-                let children = std::mem::take(&mut *linked.lock().unwrap_or_else(PoisonError::into_inner));
+                let children =
+                    std::mem::take(&mut *linked.lock().unwrap_or_else(PoisonError::into_inner));
                 for child in children.values() {
                     child.core().abort();
                 }
@@ -145,7 +154,11 @@ impl Engine {
         Ok(())
     }
 
-    async fn start_at<S: GenServer>(&mut self, seq: u64, ctx: &mut Ctx<S>) -> Result<ProcessRef, SupervisorError> {
+    async fn start_at<S: GenServer>(
+        &mut self,
+        seq: u64,
+        ctx: &mut Ctx<S>,
+    ) -> Result<ProcessRef, SupervisorError> {
         let Some(child) = self.children.get(&seq) else {
             return Err(SupervisorError::NotFound(String::new()));
         };
@@ -230,12 +243,20 @@ impl Engine {
 
     /// Stops a running child per its shutdown spec; keeps its spec (a dynamic supervisor
     /// or a temporary child forgets it).
-    pub(crate) async fn terminate_child<S: GenServer>(&mut self, id: &str, ctx: &mut Ctx<S>) -> Result<(), SupervisorError> {
+    pub(crate) async fn terminate_child<S: GenServer>(
+        &mut self,
+        id: &str,
+        ctx: &mut Ctx<S>,
+    ) -> Result<(), SupervisorError> {
         let seq = self.seq_of(id)?;
         self.terminate_seq(seq, ctx).await
     }
 
-    pub(crate) async fn terminate_seq<S: GenServer>(&mut self, seq: u64, ctx: &mut Ctx<S>) -> Result<(), SupervisorError> {
+    pub(crate) async fn terminate_seq<S: GenServer>(
+        &mut self,
+        seq: u64,
+        ctx: &mut Ctx<S>,
+    ) -> Result<(), SupervisorError> {
         self.shut_down(seq, ctx).await;
         let forget = self
             .children
@@ -266,7 +287,9 @@ impl Engine {
                 process.kill().await;
             }
             Shutdown::Timeout(t) => {
-                if let Err(StopError::Timeout { .. }) = process.stop_timeout(ExitReason::Shutdown, t).await {
+                if let Err(StopError::Timeout { .. }) =
+                    process.stop_timeout(ExitReason::Shutdown, t).await
+                {
                     tracing::warn!(child = %id, pid = %process.pid(), "child ignored shutdown; killing it");
                     process.kill().await;
                 }
@@ -284,7 +307,11 @@ impl Engine {
         });
     }
 
-    pub(crate) async fn restart_child<S: GenServer>(&mut self, id: &str, ctx: &mut Ctx<S>) -> Result<ProcessRef, SupervisorError> {
+    pub(crate) async fn restart_child<S: GenServer>(
+        &mut self,
+        id: &str,
+        ctx: &mut Ctx<S>,
+    ) -> Result<ProcessRef, SupervisorError> {
         let seq = self.seq_of(id)?;
         if self.children.get(&seq).is_some_and(|c| c.process.is_some()) {
             return Err(SupervisorError::Running(id.to_string()));
@@ -346,7 +373,11 @@ impl Engine {
 
     /// Handles a child's exit. Returns `Some(reason)` when the supervisor must exit
     /// (restart intensity exceeded).
-    pub(crate) async fn child_down<S: GenServer>(&mut self, down: Down, ctx: &mut Ctx<S>) -> Option<ExitReason> {
+    pub(crate) async fn child_down<S: GenServer>(
+        &mut self,
+        down: Down,
+        ctx: &mut Ctx<S>,
+    ) -> Option<ExitReason> {
         let seq = self.by_monitor.remove(&down.monitor)?;
         let child = self.children.get_mut(&seq)?;
         child.process = None;
@@ -401,7 +432,12 @@ impl Engine {
 
     /// Restarts one child; a failed start counts as a further restart and is retried
     /// until it succeeds or the intensity is exceeded (OTP's `try_again_restart`).
-    async fn restart_with_retries<S: GenServer>(&mut self, seq: u64, down: &Down, ctx: &mut Ctx<S>) -> Result<(), ()> {
+    async fn restart_with_retries<S: GenServer>(
+        &mut self,
+        seq: u64,
+        down: &Down,
+        ctx: &mut Ctx<S>,
+    ) -> Result<(), ()> {
         loop {
             match self.start_at(seq, ctx).await {
                 Ok(process) => {
