@@ -1,27 +1,75 @@
 //! The [`Registry`]: find processes by name instead of passing references around.
 //!
+//! ```text
+//!   register("cache", &server)        lookup::<Cache>("cache")          cache exits
+//!            │                                 │                             │
+//!            ▼                                 ▼                             ▼
+//!   ┌──────────────────────────────────────────────────────┐   exit hook removes "cache",
+//!   │ "cache"  → ProcessRef(<0.12> Cache)                  │   then monitors get their Down
+//!   │ "mailer" → ProcessRef(<0.15> Mailer)                 │
+//!   └──────────────────────────────────────────────────────┘
+//!        lock-free map: readers never wait, not even for a writer
+//! ```
+//!
 //! # Semantics
 //!
 //! * A name maps to one live process; registering a taken name fails with
 //!   [`RegisterError::AlreadyRegistered`]. A process may hold several names.
-//! * A process's names vanish when it exits, for any reason, before its monitors are told
-//!   (see the exit sequence in [`ProcessRef`]): once a monitor has received the `Down` of
-//!   a process, no lookup returns it.
+//! * A process's names vanish when it exits, for any reason (stop, crash, kill, failed
+//!   `init`), **before its monitors are told** (see the exit sequence in
+//!   [`ProcessRef`]): once a monitor has received the `Down` of a process, no lookup
+//!   returns that process. A supervisor restarting a named child therefore finds the name
+//!   free, and the restarted child registers it again.
 //! * Typed lookups ([`lookup`](Registry::lookup), [`whereis`](Registry::whereis)) return
-//!   the server's [`ServerRef`]; asking for the wrong server type is a
-//!   [`LookupError::WrongType`], checked once per lookup by type id, never per message.
-//! * There is one global registry ([`Registry::global`], used by
-//!   [`StartOptions::name`](crate::StartOptions::name)) and any number of independent
-//!   ones ([`Registry::new`]) for libraries and tests.
+//!   the server's [`ServerRef`]. Asking for the wrong server type is a
+//!   [`LookupError::WrongType`] (or `None` from `whereis`), never a panic; the type is
+//!   checked once per lookup, by type id, never per message.
+//! * There is one global registry ([`Registry::global`], the one
+//!   [`StartOptions::name`](crate::StartOptions::name) uses) and any number of
+//!   independent ones ([`Registry::new`]) for libraries and tests, so two libraries (or
+//!   two tests running in parallel) never fight over a name.
 //!
-//! Lookups take no lock: the map is a lock-free concurrent hash map (`papaya`), so readers
-//! on every core proceed in parallel and never wait for a writer.
+//! Lookups take no lock: the map is a lock-free concurrent hash map
+//! ([papaya](https://docs.rs/papaya)), so readers on every core proceed in parallel and
+//! never wait for a writer. A lookup costs a hash, a probe and one reference-count
+//! increment for the returned reference.
 //!
-//! This is OTP's local name registration (`register/2`, `whereis/1`, `unregister/1`), with
-//! names as strings instead of atoms, and several independent registries allowed.
+//! # Examples
+//!
+//! ```
+//! use noex_core::prelude::*;
+//!
+//! # #[derive(Debug, Messages)] pub enum CacheMsg { #[call(reply = Option<String>)] Get { key: String } }
+//! # #[gen_server(messages = CacheMsg)] #[derive(Default)] pub struct Cache;
+//! # impl CacheHandler for Cache { async fn get(&mut self, key: String, _: &mut Ctx<Self>) -> Option<String> { Some(key) } }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Name a server when it starts (here in the global registry)...
+//! let cache = Cache::default().start_with(StartOptions::new().name("cache")).await?;
+//!
+//! // ...and find it anywhere else by name, typed.
+//! let found = Registry::global().lookup::<Cache>("cache")?;
+//! assert_eq!(found.get("user:1".into()).await?, Some("user:1".into()));
+//!
+//! // The name goes when the server does.
+//! cache.stop().await?;
+//! assert!(!Registry::global().is_registered("cache"));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Where noex follows OTP and where it departs
+//!
+//! This is OTP's local name registration: `register/2` ([`register`](Registry::register)),
+//! `unregister/1`, `whereis/1` ([`whereis`](Registry::whereis)), `registered/0`
+//! ([`names`](Registry::names)), and `gen_server:start({local, Name}, ..)`
+//! ([`StartOptions::name`](crate::StartOptions::name)), which also registers before
+//! `init` runs. It departs in that names are strings rather than atoms, lookups are
+//! typed, a process may hold several names (OTP allows one), and there may be several
+//! independent registries (OTP has one per node).
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 
 use crate::process::{AsProcess, ProcessRef};
@@ -30,6 +78,8 @@ use crate::{GenServer, Pid, ServerRef};
 /// A name → process map. Cheap to clone: clones share the same map.
 ///
 /// # Examples
+///
+/// An independent registry, as a library or a test would use:
 ///
 /// ```
 /// use noex_core::prelude::*;
@@ -61,18 +111,26 @@ struct Inner {
     map: papaya::HashMap<Arc<str>, Entry>,
 }
 
-#[derive(Clone)]
 struct Entry {
     process: ProcessRef,
-    /// The exit hook that removes this entry when the process exits.
+    /// Identifies this registration: the exit hook that removes it, and the removal.
     hook: u64,
+    /// Set once the exit hook is in place. Until then the registration may still be
+    /// undone (the process was already exiting), so lookups do not see it.
+    confirmed: AtomicBool,
+}
+
+impl Entry {
+    fn is_confirmed(&self) -> bool {
+        self.confirmed.load(Ordering::Acquire)
+    }
 }
 
 /// Why a name could not be registered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RegisterError {
-    /// The name is held by another process.
+    /// The name is held by another process (or by this one).
     #[error("the name {name:?} is already registered to {pid}")]
     AlreadyRegistered {
         /// The contested name.
@@ -122,7 +180,7 @@ impl Default for Registry {
 }
 
 impl Registry {
-    /// A new, empty registry, independent of the global one.
+    /// A new, empty registry, independent of the global one and of every other.
     pub fn new() -> Registry {
         Registry {
             inner: Arc::new(Inner {
@@ -138,14 +196,37 @@ impl Registry {
         GLOBAL.get_or_init(Registry::new)
     }
 
-    /// Registers `process` under `name`. The name is removed automatically when the
-    /// process exits.
+    /// Registers `process` under `name` (OTP's `register/2`). The name is removed
+    /// automatically when the process exits, or by [`unregister`](Self::unregister).
+    ///
+    /// ```
+    /// # use noex_core::prelude::*;
+    /// # #[derive(Debug, Messages)] pub enum PingMsg { #[call(reply = u8)] Ping }
+    /// # #[gen_server(messages = PingMsg)] pub struct Pinger;
+    /// # impl PingHandler for Pinger { async fn ping(&mut self, _: &mut Ctx<Self>) -> u8 { 1 } }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use noex_core::RegisterError;
+    ///
+    /// let registry = Registry::new();
+    /// let first = Pinger.start().await?;
+    /// let second = Pinger.start().await?;
+    /// registry.register("pinger", &first)?;
+    /// assert_eq!(
+    ///     registry.register("pinger", &second),
+    ///     Err(RegisterError::AlreadyRegistered { name: "pinger".into(), pid: first.pid() }),
+    /// );
+    /// # first.stop().await?; second.stop().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
-    /// [`RegisterError::AlreadyRegistered`] if another process holds the name (even one
-    /// that is exiting: its name goes when its exit completes);
-    /// [`RegisterError::NotAlive`] if `process` has exited; [`RegisterError::EmptyName`].
+    /// [`RegisterError::AlreadyRegistered`] if a process holds the name (even one that is
+    /// exiting: its name goes when its exit completes, before its monitors are told);
+    /// [`RegisterError::NotAlive`] if `process` is exiting or has exited;
+    /// [`RegisterError::EmptyName`].
     pub fn register(&self, name: &str, process: &impl AsProcess) -> Result<(), RegisterError> {
         self.register_process(Arc::from(name), process.as_process())
     }
@@ -162,46 +243,55 @@ impl Registry {
         let hook = NEXT_HOOK.fetch_add(1, Ordering::Relaxed);
         let pid = process.pid();
         let map = self.inner.map.pin();
-        if let Err(occupied) = map.try_insert(
-            name.clone(),
-            Entry {
-                process: process.clone(),
-                hook,
-            },
-        ) {
-            return Err(RegisterError::AlreadyRegistered {
-                name: name.to_string(),
-                pid: occupied.current.process.pid(),
-            });
-        }
+        // Claim the name first, unconfirmed: lookups ignore it until the exit hook is in
+        // place. Adding the hook first would leave a dead process named forever if it
+        // exited between the two steps; confirming first would let a lookup see a process
+        // that has already told its monitors it is dead.
+        let entry = Entry {
+            process: process.clone(),
+            hook,
+            confirmed: AtomicBool::new(false),
+        };
+        let entry = match map.try_insert(name.clone(), entry) {
+            Ok(entry) => entry,
+            Err(occupied) => {
+                return Err(RegisterError::AlreadyRegistered {
+                    name: name.to_string(),
+                    pid: occupied.current.process.pid(),
+                });
+            }
+        };
         let registry: Weak<Inner> = Arc::downgrade(&self.inner);
         let hook_name = name.clone();
         let added = process.core().add_exit_hook(
             hook,
-            Box::new(move |pid| {
+            Box::new(move |_pid| {
                 if let Some(inner) = registry.upgrade() {
-                    inner.remove_if_held(&hook_name, pid);
+                    inner.remove_registration(&hook_name, hook);
                 }
             }),
         );
         if !added {
-            // The process began exiting between the insert and the hook: undo.
-            self.inner.remove_if_held(&name, pid);
+            // The process is exiting: nobody ever saw the entry; take it back.
+            self.inner.remove_registration(&name, hook);
             return Err(RegisterError::NotAlive {
                 name: name.to_string(),
                 pid,
             });
         }
+        // If the process exited since the hook was added, the hook has already removed
+        // this entry and confirming it is harmless.
+        entry.confirmed.store(true, Ordering::Release);
         Ok(())
     }
 
-    /// Removes `name`. Returns the process that held it, if any. The process keeps
-    /// running.
+    /// Removes `name` (OTP's `unregister/1`) and returns the process that held it, if
+    /// any. The process keeps running; only the name goes.
     pub fn unregister(&self, name: &str) -> Option<ProcessRef> {
         let map = self.inner.map.pin();
-        let entry = map.remove(name)?.clone();
+        let entry = map.remove_if(name, |_, e| e.is_confirmed()).ok()??.1;
         entry.process.core().remove_exit_hook(entry.hook);
-        Some(entry.process)
+        Some(entry.process.clone())
     }
 
     /// The server registered under `name`, typed.
@@ -211,19 +301,30 @@ impl Registry {
     /// [`LookupError::NotRegistered`] if the name is free; [`LookupError::WrongType`] if
     /// it names a server of another type.
     pub fn lookup<S: GenServer>(&self, name: &str) -> Result<ServerRef<S>, LookupError> {
-        let process = self.lookup_process(name)?;
-        process
-            .downcast::<S>()
-            .ok_or_else(|| LookupError::WrongType {
-                name: name.to_string(),
-                expected: std::any::type_name::<S>(),
-                actual: process.server_type_name(),
+        self.inner
+            .with_entry(name, |entry| {
+                entry
+                    .process
+                    .downcast::<S>()
+                    .ok_or_else(|| LookupError::WrongType {
+                        name: name.to_string(),
+                        expected: std::any::type_name::<S>(),
+                        actual: entry.process.server_type_name(),
+                    })
+            })
+            .unwrap_or_else(|| {
+                Err(LookupError::NotRegistered {
+                    name: name.to_string(),
+                })
             })
     }
 
-    /// The server registered under `name`, if there is one and it is an `S`.
+    /// The server registered under `name`, if there is one and it is an `S`
+    /// (OTP's `whereis/1`, typed).
     pub fn whereis<S: GenServer>(&self, name: &str) -> Option<ServerRef<S>> {
-        self.inner.map.pin().get(name)?.process.downcast::<S>()
+        self.inner
+            .with_entry(name, |entry| entry.process.downcast::<S>())
+            .flatten()
     }
 
     /// The process registered under `name`, whatever its type.
@@ -240,31 +341,41 @@ impl Registry {
 
     /// The process registered under `name`, whatever its type, if any.
     pub fn whereis_process(&self, name: &str) -> Option<ProcessRef> {
-        self.inner.map.pin().get(name).map(|e| e.process.clone())
+        self.inner.with_entry(name, |entry| entry.process.clone())
     }
 
     /// True if `name` is registered.
     pub fn is_registered(&self, name: &str) -> bool {
-        self.inner.map.pin().contains_key(name)
+        self.inner.with_entry(name, |_| ()).is_some()
     }
 
-    /// Every registered name, in no particular order.
+    /// Every registered name, in no particular order (OTP's `registered/0`).
     pub fn names(&self) -> Vec<String> {
-        self.inner.map.pin().keys().map(|k| k.to_string()).collect()
+        self.inner
+            .map
+            .pin()
+            .iter()
+            .filter(|(_, e)| e.is_confirmed())
+            .map(|(k, _)| k.to_string())
+            .collect()
     }
 
-    /// How many names are registered.
+    /// How many names are registered. A registration still in progress on another
+    /// thread may be counted a moment before [`lookup`](Self::lookup) sees it.
     pub fn count(&self) -> usize {
         self.inner.map.len()
     }
 }
 
 impl Inner {
-    fn remove_if_held(&self, name: &str, pid: Pid) {
-        let _ = self
-            .map
-            .pin()
-            .remove_if(name, |_, e| e.process.pid() == pid);
+    /// Runs `f` on the confirmed entry of `name`, if any, without taking a lock.
+    fn with_entry<R>(&self, name: &str, f: impl FnOnce(&Entry) -> R) -> Option<R> {
+        self.map.pin().get(name).filter(|e| e.is_confirmed()).map(f)
+    }
+
+    /// Removes `name` if it is still held by registration `hook` (not by a later one).
+    fn remove_registration(&self, name: &str, hook: u64) {
+        let _ = self.map.pin().remove_if(name, |_, e| e.hook == hook);
     }
 }
 
