@@ -1,35 +1,48 @@
 //! The [`EventBus`]: publish/subscribe by topic, with `*` wildcards.
 //!
 //! ```text
-//!  publisher ──publish("order.created", ev)──► [bus] ──► subscription "order.*"   (own task)
-//!                                                 ├────► subscription "*"         (own task)
-//!                                                 └────► server (as a cast)
+//!                                          ┌─► queue ─► task: closure for "order.*"
+//!  publish("order.created", ev) ─► [bus] ──┼─► queue ─► task: closure for "*"
+//!   (returns at once)            trie match └─► cast  ─► server subscribed to "order.created"
 //! ```
 //!
 //! # Semantics
 //!
-//! * **Topics** are dot-separated segments; a **pattern** may use `*` for exactly one
-//!   segment (`user.*` matches `user.created`, not `user.profile.updated`), and `*` alone
-//!   matches every topic. Empty topics, empty segments, wildcards in topics and partial
-//!   wildcards (`us*r`) are rejected with a [`TopicError`].
+//! * **Events are typed**: an `EventBus<E>` carries events of type `E` (use an enum for
+//!   several kinds). Each event is shared by every subscriber it reaches, never cloned.
+//! * **Topics** are dot-separated segments (`order.created`). A **pattern** is a topic
+//!   whose segments may be `*`, each matching exactly one segment: `user.*` matches
+//!   `user.created` but neither `user.profile.updated` nor `user`; `*.created` matches
+//!   `order.created`; and `*` alone matches every topic. Empty topics, empty segments
+//!   (`a..b`, `.a`, `a.`), wildcards in topics and partial wildcards (`us*r`) are rejected
+//!   with a [`TopicError`] that shows the right form.
 //! * [`publish`](EventBusClient::publish) is fire-and-forget: it queues the event with the
-//!   bus and returns. The bus never runs subscriber code itself: each closure subscription
-//!   has its own task and queue, so a slow or panicking subscriber delays or loses only
-//!   its own events. A panic in a handler is logged and the subscription goes on.
+//!   bus and returns. It never waits for a subscriber: the bus runs no subscriber code
+//!   itself. Each closure subscription has its own task and queue, so a slow subscriber
+//!   delays only its own events, and a server subscriber receives a cast.
 //! * [`publish_and_wait`](EventBusClient::publish_and_wait) returns once every matching
-//!   closure handler has run on the event (server subscribers: once the cast is queued in
+//!   closure handler has run on the event (for server subscribers: once the cast is in
 //!   their mailbox), with the number of subscriptions it reached.
-//! * Each subscription sees one publisher's events in the order they were published
-//!   (the bus is the single point of ordering).
-//! * A [`Subscription`] ends when dropped or [`unsubscribe`](Subscription::unsubscribe)d;
-//!   events still queued for it are discarded. A server subscription also ends when the
-//!   server exits.
-//! * Matching walks a trie of pattern segments, so its cost does not grow with the number
-//!   of subscriptions that do not match.
+//! * **Order**: each subscription sees one publisher's events in the order they were
+//!   published (the bus is the single point of ordering, and each subscription handles one
+//!   event at a time).
+//! * **Panics**: a panicking closure handler is logged and its subscription goes on with
+//!   the next event; a panicking `to_msg` of a server subscription loses that one event.
+//!   Neither stops the bus nor any other subscription.
+//! * A [`Subscription`] ends when dropped or [`unsubscribe`](Subscription::unsubscribe)d:
+//!   no handler call starts after that, and events still queued for it are discarded.
+//!   A server subscription also ends when the server exits. [`detach`](Subscription::detach)
+//!   keeps it for the life of the bus.
+//! * **Stop**: a graceful [`stop`](crate::ServerRef::stop) handles the events published
+//!   before it, and each closure subscription still runs the events already queued for
+//!   it, then ends. A killed bus drops what is queued.
+//! * **Matching** walks a trie of pattern segments (the exact child and the `*` child at
+//!   each level), so its cost depends on the topic's length and on the subscriptions that
+//!   match, not on how many subscriptions exist.
 //!
-//! Subscriber queues are unbounded: a subscriber that can never keep up grows its queue.
-//! Use a server subscriber with a bounded mailbox to shed load instead (its casts fail
-//! when the mailbox is full and the event is dropped for that subscriber).
+//! Subscriber queues are unbounded: a closure subscriber that can never keep up grows its
+//! queue. To shed load instead, subscribe a server started with a bounded mailbox: when
+//! the mailbox is full the cast fails and that subscriber misses the event.
 //!
 //! # Examples
 //!
@@ -43,31 +56,46 @@
 //! let bus = EventBus::<String>::new().start().await?;
 //! let seen = Arc::new(Mutex::new(Vec::new()));
 //! let log = seen.clone();
-//! let _sub = bus
+//! let subscription = bus
 //!     .subscribe("user.*", move |event: &String, topic: &str| {
 //!         log.lock().unwrap().push(format!("{topic}: {event}"));
 //!     })
 //!     .await?;
 //!
-//! bus.publish_and_wait("user.created", "alice".to_string()).await?;
-//! bus.publish_and_wait("user.profile.updated", "ignored".to_string()).await?;
+//! assert_eq!(bus.publish_and_wait("user.created", "alice".to_string()).await?, 1);
+//! assert_eq!(bus.publish_and_wait("user.profile.updated", "bob".to_string()).await?, 0);
 //! assert_eq!(*seen.lock().unwrap(), ["user.created: alice"]);
+//!
+//! subscription.unsubscribe().await?;
+//! bus.publish("user.deleted", "alice".to_string())?; // fire-and-forget; nobody listens
 //! bus.stop().await?;
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Where noex follows OTP and where it departs
+//!
+//! OTP has no topic bus in its core; the closest pieces are `gen_event` (an event manager
+//! whose handlers run inside the manager process, so a slow handler slows every other)
+//! and `pg` process groups. The bus here is a server like OTP's event manager, but it
+//! never runs handlers in its own task: closure handlers each get a task, and servers get
+//! casts, as in Elixir's `Registry`-based pub/sub. A handler that panics is not removed
+//! (`gen_event` removes a crashing handler); it goes on with the next event.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::client::{Client, RawRef};
-use crate::error::{BoxError, CallError};
+use crate::error::{BoxError, CallError, CastError};
 use crate::mailbox::Mailbox;
-use crate::{Ctx, Dispatch, Down, ExitReason, GenServer, Messages, ProcessRef, ReplyTo, ServerRef};
+use crate::{
+    Ctx, Dispatch, Down, ExitReason, GenServer, Messages, MonitorRef, ProcessRef, ReplyTo,
+    ServerRef,
+};
 
 mod topic;
 
@@ -103,7 +131,11 @@ pub enum PublishError {
     /// The bus is not running.
     #[error("the event bus is not running")]
     NotRunning,
-    /// `publish_and_wait` failed to reach the bus or timed out.
+    /// The bus was started with a bounded mailbox, and it is full.
+    #[error("the event bus's mailbox is full; publish later or use publish_and_wait")]
+    MailboxFull,
+    /// `publish_and_wait` failed to reach the bus, or its handlers did not all finish
+    /// within the bus's call timeout.
     #[error(transparent)]
     Call(#[from] CallError),
 }
@@ -120,15 +152,24 @@ pub enum SubscribeError {
     Call(#[from] CallError),
 }
 
-/// Counts handlers still to run for one `publish_and_wait`; answers it when they all have.
+/// Counts the handlers still to run for one `publish_and_wait`; answers it when they all
+/// have.
 struct Ack {
+    /// Outstanding tokens, the bus's own included.
     remaining: AtomicUsize,
-    reached: usize,
+    reached: AtomicUsize,
     reply: Mutex<Option<ReplyTo<usize>>>,
 }
 
 /// Held by a delivery; dropping it (after the handler ran, or unhandled) counts it done.
 struct AckToken(Arc<Ack>);
+
+impl AckToken {
+    fn another(&self) -> AckToken {
+        self.0.remaining.fetch_add(1, Ordering::AcqRel);
+        AckToken(self.0.clone())
+    }
+}
 
 impl Drop for AckToken {
     fn drop(&mut self) {
@@ -140,7 +181,7 @@ impl Drop for AckToken {
                 .unwrap_or_else(PoisonError::into_inner)
                 .take();
             if let Some(reply) = reply {
-                reply.send(self.0.reached);
+                reply.send(self.0.reached.load(Ordering::Acquire));
             }
         }
     }
@@ -151,28 +192,103 @@ struct Delivery<E> {
     _ack: Option<AckToken>,
 }
 
-type Queue<E> = Arc<Mailbox<Delivery<E>>>;
+/// What a closure subscription's queue carries.
+enum Item<E> {
+    Event(Delivery<E>),
+    /// The bus stopped gracefully: handle what came before, then end.
+    End,
+}
+
+/// The queue between the bus and a closure subscription's task.
+struct Inbox<E> {
+    queue: Mailbox<Item<E>>,
+    active: Arc<AtomicBool>,
+}
+
+/// The bus's end of a closure subscription. Dropping it ends the subscription at once
+/// (unsubscribed, or the bus was killed) unless `drain` asks to finish the queue first.
+struct TaskSink<E> {
+    inbox: Arc<Inbox<E>>,
+    drain: bool,
+}
+
+impl<E> Drop for TaskSink<E> {
+    fn drop(&mut self) {
+        if self.drain {
+            let _ = self.inbox.queue.push(Item::End);
+        } else {
+            self.inbox.active.store(false, Ordering::Release);
+            drop(self.inbox.queue.close());
+        }
+    }
+}
+
 type ServerSink<E> = Box<dyn Fn(&Event<E>) -> bool + Send>;
 
 /// How the bus reaches one subscriber (opaque; built by the subscribe methods).
 pub struct Sink<E>(SinkKind<E>);
 
 enum SinkKind<E> {
-    Task(Queue<E>),
+    Task(TaskSink<E>),
     Server(ProcessRef, ServerSink<E>),
 }
 
 struct Sub<E> {
     pattern: Arc<str>,
     sink: SinkKind<E>,
+    /// Shared with the [`Subscription`]: false once it ended, whoever noticed first.
+    active: Arc<AtomicBool>,
+    /// The monitor of a server subscriber.
+    monitor: Option<MonitorRef>,
+}
+
+impl<E> Drop for Sub<E> {
+    fn drop(&mut self) {
+        // A task subscription ends when its task has run what it must (see `TaskSink`).
+        if let SinkKind::Server(..) = self.sink {
+            self.active.store(false, Ordering::Release);
+        }
+    }
 }
 
 /// A pub/sub bus for events of type `E`, itself a server: start it (optionally named),
 /// subscribe and publish through its [`ServerRef`] ([`EventBusClient`]), stop it.
+///
+/// # Examples
+///
+/// A named bus, found through the registry as the seeds' services do:
+///
+/// ```
+/// use noex_core::prelude::*;
+/// use noex_core::event_bus::EventBus;
+///
+/// #[derive(Debug)]
+/// enum OrderEvent {
+///     Created { id: u32 },
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let registry = Registry::new();
+/// let bus = EventBus::<OrderEvent>::new()
+///     .start_with(StartOptions::new().name_in(&registry, "event-bus"))
+///     .await?;
+///
+/// // Elsewhere:
+/// let found = registry.lookup::<EventBus<OrderEvent>>("event-bus")?;
+/// let reached = found.publish_and_wait("order.created", OrderEvent::Created { id: 1 }).await?;
+/// assert_eq!(reached, 0); // nobody subscribed yet
+/// bus.stop().await?;
+/// # Ok(())
+/// # }
+/// ```
 pub struct EventBus<E> {
     trie: Trie,
     subs: HashMap<u64, Sub<E>>,
-    next_id: u64,
+    /// Server subscriptions by the monitor watching their server.
+    monitors: HashMap<MonitorRef, u64>,
+    /// Scratch space for the ids a publish matches, kept to avoid an allocation each.
+    matched: Vec<u64>,
 }
 
 /// A running [`EventBus`].
@@ -190,63 +306,112 @@ impl<E: Send + Sync + 'static> EventBus<E> {
         EventBus {
             trie: Trie::default(),
             subs: HashMap::new(),
-            next_id: 0,
+            monitors: HashMap::new(),
+            matched: Vec::new(),
         }
     }
 
-    fn deliver(&mut self, event: Arc<Event<E>>, reply: Option<ReplyTo<usize>>) {
-        let mut matched = Vec::new();
+    fn deliver(
+        &mut self,
+        event: Arc<Event<E>>,
+        reply: Option<ReplyTo<usize>>,
+        ctx: &mut Ctx<EventBus<E>>,
+    ) {
+        let mut matched = std::mem::take(&mut self.matched);
         self.trie
             .for_each_match(&event.topic, |id| matched.push(id));
-        let ack = reply.map(|reply| {
-            Arc::new(Ack {
-                remaining: AtomicUsize::new(matched.len() + 1),
-                reached: matched.len(),
+        // The bus holds one token itself, released last, so the reply cannot go out
+        // before every delivery has its token, and a publish with no match answers at once.
+        let own = reply.map(|reply| {
+            AckToken(Arc::new(Ack {
+                remaining: AtomicUsize::new(1),
+                reached: AtomicUsize::new(0),
                 reply: Mutex::new(Some(reply)),
-            })
+            }))
         });
-        let mut gone = Vec::new();
-        for id in matched {
+        let mut reached = 0;
+        let mut ended = Vec::new();
+        for &id in &matched {
             let Some(sub) = self.subs.get(&id) else {
                 continue;
             };
-            let token = ack.as_ref().map(|a| AckToken(a.clone()));
+            if !sub.active.load(Ordering::Acquire) {
+                ended.push(id);
+                continue;
+            }
+            reached += 1;
             match &sub.sink {
-                SinkKind::Task(queue) => {
+                SinkKind::Task(sink) => {
                     let delivery = Delivery {
                         event: event.clone(),
-                        _ack: token,
+                        _ack: own.as_ref().map(AckToken::another),
                     };
-                    if queue.push(delivery).is_err() {
-                        gone.push(id);
+                    if sink.inbox.queue.push(Item::Event(delivery)).is_err() {
+                        ended.push(id);
                     }
                 }
-                SinkKind::Server(_, sink) => {
-                    if !sink(&event) {
-                        tracing::debug!(topic = %event.topic, "server subscriber refused an event");
+                SinkKind::Server(_, cast) => {
+                    match catch_unwind(AssertUnwindSafe(|| cast(&event))) {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::debug!(topic = %event.topic, "a server subscriber refused an event (not running, or its mailbox is full)");
+                        }
+                        Err(_) => {
+                            tracing::error!(topic = %event.topic, "converting an event for a server subscriber panicked; that subscriber misses it");
+                        }
                     }
-                    drop(token);
                 }
             }
         }
-        // The bus's own token: released last, so a publish with no match answers at once.
-        drop(ack.map(AckToken));
-        for id in gone {
-            self.remove(id);
+        if let Some(own) = own {
+            own.0.reached.store(reached, Ordering::Release);
+        }
+        matched.clear();
+        self.matched = matched;
+        for id in ended {
+            self.remove(id, ctx);
         }
     }
 
-    fn remove(&mut self, id: u64) -> bool {
-        match self.subs.remove(&id) {
-            Some(sub) => {
-                self.trie.remove(&sub.pattern, id);
-                if let SinkKind::Task(queue) = sub.sink {
-                    drop(queue.close());
-                }
-                true
-            }
-            None => false,
+    fn subscribe(&mut self, id: u64, pattern: Arc<str>, sink: SinkKind<E>, ctx: &mut Ctx<Self>) {
+        let active = match &sink {
+            SinkKind::Task(sink) => sink.inbox.active.clone(),
+            SinkKind::Server(..) => Arc::new(AtomicBool::new(true)),
+        };
+        let monitor = match &sink {
+            // Forget the subscription when the server exits.
+            SinkKind::Server(process, _) => Some(ctx.monitor(process)),
+            SinkKind::Task(_) => None,
+        };
+        if let Some(monitor) = monitor {
+            self.monitors.insert(monitor, id);
         }
+        self.trie.insert(&pattern, id);
+        self.subs.insert(
+            id,
+            Sub {
+                pattern,
+                sink,
+                active,
+                monitor,
+            },
+        );
+    }
+
+    /// Ends subscription `id`; true if it was there.
+    fn remove(&mut self, id: u64, ctx: &mut Ctx<Self>) -> bool {
+        let Some(sub) = self.subs.remove(&id) else {
+            return false;
+        };
+        self.trie.remove(&sub.pattern, id);
+        sub.active.store(false, Ordering::Release);
+        if let Some(monitor) = sub.monitor {
+            if self.monitors.remove(&monitor).is_some() {
+                ctx.demonitor(monitor);
+            }
+        }
+        // Dropping a task sink closes its queue.
+        true
     }
 }
 
@@ -255,18 +420,18 @@ impl<E: Send + Sync + 'static> EventBus<E> {
 pub enum EventBusMsg<E> {
     /// Delivers an event.
     Publish(Arc<Event<E>>),
-    /// Adds a subscription.
-    Subscribe(Arc<str>, Sink<E>),
+    /// Adds a subscription with the given id.
+    Subscribe(u64, Arc<str>, Sink<E>),
     /// Removes a subscription.
     Unsubscribe(u64),
-    /// Counts subscriptions.
+    /// Counts the live subscriptions.
     Count,
 }
 
 #[doc(hidden)]
 pub enum EventBusReply {
     Reached(ReplyTo<usize>),
-    Id(ReplyTo<u64>),
+    Subscribed(ReplyTo<()>),
     Removed(ReplyTo<bool>),
     Count(ReplyTo<usize>),
 }
@@ -306,56 +471,52 @@ impl<E: Send + Sync + 'static> Dispatch<EventBus<E>> for EventBusMsg<E> {
                     Some(EventBusReply::Reached(r)) => Some(r),
                     _ => None,
                 };
-                bus.deliver(event, reply);
+                bus.deliver(event, reply, ctx);
             }
-            EventBusMsg::Subscribe(pattern, Sink(sink)) => {
-                bus.next_id += 1;
-                let id = bus.next_id;
-                if let SinkKind::Server(process, _) = &sink {
-                    // Forget the subscription when the server exits.
-                    ctx.monitor(process);
-                }
-                bus.trie.insert(&pattern, id);
-                bus.subs.insert(id, Sub { pattern, sink });
-                if let Some(EventBusReply::Id(r)) = reply {
-                    r.send(id);
+            EventBusMsg::Subscribe(id, pattern, Sink(sink)) => {
+                bus.subscribe(id, pattern, sink, ctx);
+                if let Some(EventBusReply::Subscribed(r)) = reply {
+                    r.send(());
                 }
             }
             EventBusMsg::Unsubscribe(id) => {
-                let removed = bus.remove(id);
+                let removed = bus.remove(id, ctx);
                 if let Some(EventBusReply::Removed(r)) = reply {
                     r.send(removed);
                 }
             }
             EventBusMsg::Count => {
                 if let Some(EventBusReply::Count(r)) = reply {
-                    r.send(bus.subs.len());
+                    let live = bus
+                        .subs
+                        .values()
+                        .filter(|s| s.active.load(Ordering::Acquire))
+                        .count();
+                    r.send(live);
                 }
             }
         }
     }
 
     async fn terminate(bus: &mut EventBus<E>, _reason: &ExitReason, _ctx: &mut Ctx<EventBus<E>>) {
-        let ids: Vec<u64> = bus.subs.keys().copied().collect();
-        for id in ids {
-            bus.remove(id);
+        // A graceful stop: every closure subscription finishes what is queued for it.
+        for (_, mut sub) in bus.subs.drain() {
+            if let SinkKind::Task(sink) = &mut sub.sink {
+                sink.drain = true;
+            }
         }
+        bus.trie = Trie::default();
+        bus.monitors.clear();
     }
 
-    async fn handle_down(bus: &mut EventBus<E>, down: Down, _ctx: &mut Ctx<EventBus<E>>) {
-        let ids: Vec<u64> = bus
-            .subs
-            .iter()
-            .filter(|(_, s)| matches!(&s.sink, SinkKind::Server(p, _) if p.pid() == down.pid))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in ids {
-            bus.remove(id);
+    async fn handle_down(bus: &mut EventBus<E>, down: Down, ctx: &mut Ctx<EventBus<E>>) {
+        if let Some(id) = bus.monitors.remove(&down.monitor) {
+            bus.remove(id, ctx);
         }
     }
 }
 
-/// The API of a running [`EventBus`]; its `ServerRef` dereferences to it.
+/// The API of a running [`EventBus`]; its [`EventBusRef`] dereferences to it.
 pub struct EventBusClient<E: Send + Sync + 'static> {
     raw: RawRef<EventBusMsg<E>>,
 }
@@ -370,34 +531,52 @@ impl<E: Send + Sync + 'static> Client<EventBusMsg<E>> for EventBusClient<E> {
     }
 }
 
+/// Subscription ids, unique across buses, chosen by the subscriber so that a subscribe
+/// cancelled half-way can still be undone.
+static NEXT_SUBSCRIPTION: AtomicU64 = AtomicU64::new(1);
+
 impl<E: Send + Sync + 'static> EventBusClient<E> {
     fn bus(&self) -> EventBusRef<E> {
         ServerRef::from_cell(self.raw.cell.clone())
     }
 
-    /// Publishes `event` on `topic` without waiting for subscribers.
+    /// Publishes `event` on `topic` and returns at once, without waiting for any
+    /// subscriber.
     ///
     /// # Errors
     ///
-    /// [`PublishError::InvalidTopic`], or [`PublishError::NotRunning`].
+    /// [`PublishError::InvalidTopic`]; [`PublishError::NotRunning`] if the bus has
+    /// stopped; [`PublishError::MailboxFull`] if it was started with a bounded mailbox
+    /// that is full. The event is dropped in every case.
     pub fn publish(&self, topic: &str, event: E) -> Result<(), PublishError> {
         validate_topic(topic)?;
-        let event = Arc::new(Event {
-            topic: topic.into(),
-            payload: event,
-        });
         self.raw
-            .cast(EventBusMsg::Publish(event))
-            .map_err(|_| PublishError::NotRunning)
+            .cast(EventBusMsg::Publish(Arc::new(Event {
+                topic: topic.into(),
+                payload: event,
+            })))
+            .map_err(|e| match e {
+                CastError::NotRunning(_) => PublishError::NotRunning,
+                CastError::MailboxFull(_) => PublishError::MailboxFull,
+            })
     }
 
-    /// Publishes `event` and waits until every matching closure handler has run on it.
-    /// Returns how many subscriptions it reached.
+    /// Publishes `event` and waits until every matching closure handler has run on it
+    /// (server subscribers: until the cast is in their mailbox). Returns how many
+    /// subscriptions it reached.
+    ///
+    /// Do not call it from a handler for a topic that handler's own subscription
+    /// matches: the handler would wait for itself until the call times out.
     ///
     /// # Errors
     ///
     /// [`PublishError::InvalidTopic`], or [`PublishError::Call`] if the bus is gone or
-    /// the handlers take longer than the call timeout.
+    /// the handlers take longer than the bus's call timeout (5 s unless set at start or
+    /// with [`ServerRef::with_timeout`]).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future does not unpublish: the event may still be delivered.
     pub async fn publish_and_wait(&self, topic: &str, event: E) -> Result<usize, PublishError> {
         validate_topic(topic)?;
         let event = Arc::new(Event {
@@ -410,34 +589,32 @@ impl<E: Send + Sync + 'static> EventBusClient<E> {
             .await?)
     }
 
-    /// Subscribes `handler` to the topics matching `pattern`. The handler runs on a task
-    /// of its own, one event at a time, in publication order.
+    /// Subscribes `handler` to the topics matching `pattern`. The handler receives the
+    /// payload and the topic, and runs on a task of its own, one event at a time, in
+    /// publication order. A panic in it is logged and the subscription goes on.
+    ///
+    /// Keep the returned [`Subscription`]: dropping it unsubscribes.
     ///
     /// # Errors
     ///
-    /// [`SubscribeError::InvalidPattern`], or `Call` if the bus is gone.
+    /// [`SubscribeError::InvalidPattern`], or [`SubscribeError::Call`] if the bus is gone.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped, the subscription does not stay behind.
     pub async fn subscribe<F>(
         &self,
         pattern: &str,
-        mut handler: F,
+        handler: F,
     ) -> Result<Subscription<E>, SubscribeError>
     where
         F: FnMut(&E, &str) + Send + 'static,
     {
-        self.subscribe_task(pattern, move |queue: Queue<E>| async move {
-            let mut local = VecDeque::new();
-            while let Some(delivery) = queue.recv(&mut local).await {
-                let event = &delivery.event;
-                if catch_unwind(AssertUnwindSafe(|| handler(&event.payload, &event.topic))).is_err() {
-                    tracing::error!(topic = %event.topic, "event handler panicked; the subscription goes on");
-                }
-            }
-        })
-        .await
+        self.subscribe_task(pattern, SyncHandler(handler)).await
     }
 
-    /// Like [`subscribe`](Self::subscribe) with an async handler, awaited before the
-    /// next event is handed to it.
+    /// Like [`subscribe`](Self::subscribe) with an async handler, which gets the whole
+    /// [`Event`]; each call is awaited before the next event is handed over.
     ///
     /// # Errors
     ///
@@ -445,58 +622,87 @@ impl<E: Send + Sync + 'static> EventBusClient<E> {
     pub async fn subscribe_async<F, Fut>(
         &self,
         pattern: &str,
-        mut handler: F,
+        handler: F,
     ) -> Result<Subscription<E>, SubscribeError>
     where
         F: FnMut(Arc<Event<E>>) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send,
     {
-        self.subscribe_task(pattern, move |queue: Queue<E>| async move {
-            let mut local = VecDeque::new();
-            while let Some(delivery) = queue.recv(&mut local).await {
-                let topic = delivery.event.topic.clone();
-                let handled =
-                    crate::runtime::catch(async { handler(delivery.event.clone()).await }).await;
-                if handled.is_err() {
-                    tracing::error!(%topic, "event handler panicked; the subscription goes on");
-                }
-            }
-        })
-        .await
+        self.subscribe_task(pattern, AsyncHandler(handler)).await
     }
 
-    async fn subscribe_task<T, Fut>(
+    async fn subscribe_task(
         &self,
         pattern: &str,
-        task: T,
-    ) -> Result<Subscription<E>, SubscribeError>
-    where
-        T: FnOnce(Queue<E>) -> Fut,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
+        handler: impl Handler<E>,
+    ) -> Result<Subscription<E>, SubscribeError> {
         validate_pattern(pattern)?;
-        let queue: Queue<E> = Arc::new(Mailbox::new(None));
-        let id = self
-            .raw
-            .call(
-                EventBusMsg::Subscribe(pattern.into(), Sink(SinkKind::Task(queue.clone()))),
-                EventBusReply::Id,
-            )
-            .await?;
-        tokio::spawn(task(queue));
-        Ok(Subscription {
-            bus: Some(self.bus()),
-            id,
-        })
+        let active = Arc::new(AtomicBool::new(true));
+        let inbox = Arc::new(Inbox {
+            queue: Mailbox::new(None),
+            active: active.clone(),
+        });
+        // Started first: whatever happens to the subscribe below, the sink is dropped
+        // at some point, which closes the queue and ends the task.
+        tokio::spawn(run_subscription(inbox.clone(), handler));
+        let sink = SinkKind::Task(TaskSink {
+            inbox,
+            drain: false,
+        });
+        self.add(pattern, sink, active).await
     }
 
-    /// Subscribes a server: each matching event is turned into a message by `to_msg` and
-    /// cast to `server`. The subscription ends when the server exits, or when the
-    /// returned [`Subscription`] is dropped.
+    /// Subscribes a server: each matching event is turned into one of its messages by
+    /// `to_msg` (given the payload and the topic) and cast to it. The subscription ends
+    /// when the server exits, or when the returned [`Subscription`] is dropped.
+    ///
+    /// `to_msg` runs in the bus's task, so keep it cheap; a panic in it costs the server
+    /// that one event. If the server's bounded mailbox is full, it misses the event.
+    ///
+    /// ```
+    /// use noex_core::prelude::*;
+    /// use noex_core::event_bus::EventBus;
+    ///
+    /// #[derive(Debug, Messages)]
+    /// pub enum AuditMsg {
+    ///     #[cast]
+    ///     Record { topic: String },
+    ///     #[call(reply = Vec<String>)]
+    ///     Log,
+    /// }
+    ///
+    /// #[gen_server(messages = AuditMsg)]
+    /// #[derive(Default)]
+    /// pub struct Audit {
+    ///     log: Vec<String>,
+    /// }
+    ///
+    /// impl AuditHandler for Audit {
+    ///     async fn record(&mut self, topic: String, _ctx: &mut Ctx<Self>) {
+    ///         self.log.push(topic);
+    ///     }
+    ///     async fn log(&mut self, _ctx: &mut Ctx<Self>) -> Vec<String> {
+    ///         self.log.clone()
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let bus = EventBus::<u32>::new().start().await?;
+    /// let audit = Audit::default().start().await?;
+    /// let _sub = bus
+    ///     .subscribe_server("*", &audit, |_n, topic| AuditMsg::Record { topic: topic.into() })
+    ///     .await?;
+    /// bus.publish_and_wait("user.created", 1).await?;
+    /// assert_eq!(audit.log().await?, ["user.created"]);
+    /// # bus.stop().await?; audit.stop().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
-    /// [`SubscribeError::InvalidPattern`], or `Call` if the bus is gone.
+    /// [`SubscribeError::InvalidPattern`], or [`SubscribeError::Call`] if the bus is gone.
     pub async fn subscribe_server<S, F>(
         &self,
         pattern: &str,
@@ -509,26 +715,38 @@ impl<E: Send + Sync + 'static> EventBusClient<E> {
     {
         validate_pattern(pattern)?;
         let target = server.clone();
-        let sink: ServerSink<E> = Box::new(move |event: &Event<E>| {
+        let cast: ServerSink<E> = Box::new(move |event: &Event<E>| {
             target.cast(to_msg(&event.payload, &event.topic)).is_ok()
         });
-        let id = self
-            .raw
-            .call(
-                EventBusMsg::Subscribe(
-                    pattern.into(),
-                    Sink(SinkKind::Server(server.to_process(), sink)),
-                ),
-                EventBusReply::Id,
-            )
-            .await?;
-        Ok(Subscription {
-            bus: Some(self.bus()),
-            id,
-        })
+        let active = Arc::new(AtomicBool::new(true));
+        self.add(pattern, SinkKind::Server(server.to_process(), cast), active)
+            .await
     }
 
-    /// How many subscriptions the bus holds.
+    async fn add(
+        &self,
+        pattern: &str,
+        sink: SinkKind<E>,
+        active: Arc<AtomicBool>,
+    ) -> Result<Subscription<E>, SubscribeError> {
+        let id = NEXT_SUBSCRIPTION.fetch_add(1, Ordering::Relaxed);
+        // Made before the call: if this future is dropped during it, dropping the handle
+        // sends the unsubscribe, which the bus handles after the subscribe.
+        let subscription = Subscription {
+            bus: Some(self.bus()),
+            id,
+            active,
+        };
+        self.raw
+            .call(
+                EventBusMsg::Subscribe(id, pattern.into(), Sink(sink)),
+                EventBusReply::Subscribed,
+            )
+            .await?;
+        Ok(subscription)
+    }
+
+    /// How many live subscriptions the bus holds.
     ///
     /// # Errors
     ///
@@ -540,39 +758,100 @@ impl<E: Send + Sync + 'static> EventBusClient<E> {
     }
 }
 
+/// A subscription's handler, run by its task.
+trait Handler<E>: Send + 'static {
+    fn handle(&mut self, event: &Arc<Event<E>>) -> impl Future<Output = ()> + Send;
+}
+
+struct SyncHandler<F>(F);
+
+impl<E: Send + Sync + 'static, F: FnMut(&E, &str) + Send + 'static> Handler<E> for SyncHandler<F> {
+    async fn handle(&mut self, event: &Arc<Event<E>>) {
+        (self.0)(&event.payload, &event.topic);
+    }
+}
+
+struct AsyncHandler<F>(F);
+
+impl<E, F, Fut> Handler<E> for AsyncHandler<F>
+where
+    E: Send + Sync + 'static,
+    F: FnMut(Arc<Event<E>>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    async fn handle(&mut self, event: &Arc<Event<E>>) {
+        (self.0)(event.clone()).await;
+    }
+}
+
+/// A closure subscription's task: one event at a time until the subscription ends.
+async fn run_subscription<E: Send + Sync + 'static>(
+    inbox: Arc<Inbox<E>>,
+    mut handler: impl Handler<E>,
+) {
+    let mut local = VecDeque::new();
+    while let Some(Item::Event(delivery)) = inbox.queue.recv(&mut local).await {
+        // The queue hands over whole batches: an unsubscribe must also stop the events
+        // already taken from it.
+        if !inbox.active.load(Ordering::Acquire) {
+            break;
+        }
+        let event = &delivery.event;
+        if crate::runtime::catch(handler.handle(event)).await.is_err() {
+            tracing::error!(topic = %event.topic, "event handler panicked; the subscription goes on");
+        }
+    }
+    inbox.active.store(false, Ordering::Release);
+}
+
 /// A live subscription. Dropping it unsubscribes; so does [`unsubscribe`](Self::unsubscribe),
-/// which also confirms it.
+/// which also waits for the bus to confirm.
 #[must_use = "dropping a Subscription unsubscribes at once"]
 pub struct Subscription<E: Send + Sync + 'static> {
     bus: Option<EventBusRef<E>>,
     id: u64,
+    active: Arc<AtomicBool>,
 }
 
 impl<E: Send + Sync + 'static> Subscription<E> {
-    /// The subscription's id within its bus.
+    /// The subscription's id, unique among every bus's subscriptions.
     pub fn id(&self) -> u64 {
         self.id
     }
 
-    /// Ends the subscription and waits until the bus has removed it: no handler call
-    /// starts after this returns. Returns false if it had already ended (its server
-    /// exited, or the bus stopped).
+    /// True until the subscription ends (unsubscribed, its server exited, or the bus
+    /// stopped and it ran what was queued for it).
+    pub fn is_active(&self) -> bool {
+        self.active.load(Ordering::Acquire)
+    }
+
+    /// Ends the subscription and waits until the bus has removed it. No closure handler
+    /// call starts after this returns (a server subscriber still handles the casts it
+    /// was already sent). Returns false if it had already ended: its server exited, or
+    /// the bus stopped.
     ///
     /// # Errors
     ///
-    /// [`CallError`] if the bus cannot be reached.
+    /// [`CallError::Timeout`] if the bus did not answer in time; the subscription has
+    /// ended all the same.
     pub async fn unsubscribe(mut self) -> Result<bool, CallError> {
-        match self.bus.take() {
-            Some(bus) => {
-                bus.raw
-                    .call(EventBusMsg::Unsubscribe(self.id), EventBusReply::Removed)
-                    .await
-            }
-            None => Ok(false),
+        let Some(bus) = self.bus.take() else {
+            return Ok(false);
+        };
+        let was_active = self.active.swap(false, Ordering::AcqRel);
+        match bus
+            .raw
+            .call(EventBusMsg::Unsubscribe(self.id), EventBusReply::Removed)
+            .await
+        {
+            Ok(_) => Ok(was_active),
+            Err(CallError::NotRunning { .. } | CallError::Exited { .. }) => Ok(false),
+            Err(e) => Err(e),
         }
     }
 
-    /// Keeps the subscription for the life of the bus (or of the subscribed server).
+    /// Keeps the subscription for the life of the bus (or of the subscribed server):
+    /// the handle goes, the subscription stays.
     pub fn detach(mut self) {
         self.bus = None;
     }
@@ -581,6 +860,10 @@ impl<E: Send + Sync + 'static> Subscription<E> {
 impl<E: Send + Sync + 'static> Drop for Subscription<E> {
     fn drop(&mut self) {
         if let Some(bus) = self.bus.take() {
+            // Stops the handler at once; the bus forgets the subscription when it
+            // handles the message, or at the next matching publish if its bounded
+            // mailbox refuses the message.
+            self.active.store(false, Ordering::Release);
             let _ = bus.raw.cast(EventBusMsg::Unsubscribe(self.id));
         }
     }
@@ -590,6 +873,7 @@ impl<E: Send + Sync + 'static> fmt::Debug for Subscription<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Subscription")
             .field("id", &self.id)
+            .field("active", &self.is_active())
             .finish()
     }
 }
