@@ -9,4 +9,7 @@ mod macro_deferred;
 mod macro_generics;
 mod macro_options;
 mod macro_serde;
+mod registry_api;
+mod registry_cleanup;
+mod registry_races;
 mod support;
