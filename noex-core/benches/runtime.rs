@@ -63,13 +63,22 @@ async fn baseline_get(tx: &mpsc::UnboundedSender<Cmd>) -> u64 {
     orx.await.unwrap_or(0)
 }
 
-const CALLS: u64 = 100_000;
-const CASTS: u64 = 1_000_000;
+const CALLS_FULL: u64 = 100_000;
+const CASTS_FULL: u64 = 1_000_000;
 const ROUNDS: usize = 7;
+
+/// Workload sizes; `NOEX_BENCH_SCALE=0.01` shrinks them (e.g. under callgrind).
+fn scaled(n: u64) -> u64 {
+    let scale: f64 = std::env::var("NOEX_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    ((n as f64 * scale) as u64).max(1)
+}
 
 async fn noex_call(counter: &ServerRef<Counter>) -> Duration {
     let start = Instant::now();
-    for _ in 0..CALLS {
+    for _ in 0..scaled(CALLS_FULL) {
         std::hint::black_box(counter.get().await.ok());
     }
     start.elapsed()
@@ -77,7 +86,7 @@ async fn noex_call(counter: &ServerRef<Counter>) -> Duration {
 
 async fn tokio_call(tx: &mpsc::UnboundedSender<Cmd>) -> Duration {
     let start = Instant::now();
-    for _ in 0..CALLS {
+    for _ in 0..scaled(CALLS_FULL) {
         std::hint::black_box(baseline_get(tx).await);
     }
     start.elapsed()
@@ -86,24 +95,32 @@ async fn tokio_call(tx: &mpsc::UnboundedSender<Cmd>) -> Duration {
 async fn noex_cast(counter: &ServerRef<Counter>) -> Duration {
     let before = counter.get().await.unwrap_or(0);
     let start = Instant::now();
-    for _ in 0..CASTS {
+    for _ in 0..scaled(CASTS_FULL) {
         let _ = counter.incr();
     }
     let after = counter.get().await.unwrap_or(0);
     let elapsed = start.elapsed();
-    assert_eq!(after - before, CASTS, "every cast must be handled");
+    assert_eq!(
+        after - before,
+        scaled(CASTS_FULL),
+        "every cast must be handled"
+    );
     elapsed
 }
 
 async fn tokio_cast(tx: &mpsc::UnboundedSender<Cmd>) -> Duration {
     let before = baseline_get(tx).await;
     let start = Instant::now();
-    for _ in 0..CASTS {
+    for _ in 0..scaled(CASTS_FULL) {
         let _ = tx.send(Cmd::Incr);
     }
     let after = baseline_get(tx).await;
     let elapsed = start.elapsed();
-    assert_eq!(after - before, CASTS, "every message must be handled");
+    assert_eq!(
+        after - before,
+        scaled(CASTS_FULL),
+        "every message must be handled"
+    );
     elapsed
 }
 
@@ -135,14 +152,36 @@ fn main() {
         // Warm up both, then interleave the measured rounds.
         noex_call(&counter).await;
         tokio_call(&tx).await;
+        // `NOEX_BENCH_ONLY=noex-call` (or tokio-call, noex-cast, tokio-cast) runs one
+        // workload alone, for profiling.
+        let only = std::env::var("NOEX_BENCH_ONLY").ok();
+        let run = |name: &str| only.as_deref().is_none_or(|o| o == name);
         for _ in 0..rounds {
-            nc.push(noex_call(&counter).await);
-            tc.push(tokio_call(&tx).await);
-            ns.push(noex_cast(&counter).await);
-            ts.push(tokio_cast(&tx).await);
+            if run("noex-call") {
+                nc.push(noex_call(&counter).await);
+            }
+            if run("tokio-call") {
+                tc.push(tokio_call(&tx).await);
+            }
+            if run("noex-cast") {
+                ns.push(noex_cast(&counter).await);
+            }
+            if run("tokio-cast") {
+                ts.push(tokio_cast(&tx).await);
+            }
         }
-        let (nc, tc) = (per_op(median(nc), CALLS), per_op(median(tc), CALLS));
-        let (ns, ts) = (per_op(median(ns), CASTS), per_op(median(ts), CASTS));
+        if only.is_some() {
+            println!("profiling run of {only:?} done");
+            return;
+        }
+        let (nc, tc) = (
+            per_op(median(nc), scaled(CALLS_FULL)),
+            per_op(median(tc), scaled(CALLS_FULL)),
+        );
+        let (ns, ts) = (
+            per_op(median(ns), scaled(CASTS_FULL)),
+            per_op(median(ts), scaled(CASTS_FULL)),
+        );
         println!("noex-core runtime benchmark (medians of {rounds} rounds, 2 worker threads)");
         println!("{:<22}{:>12}{:>12}{:>9}", "", "noex", "tokio", "ratio");
         println!(

@@ -8,11 +8,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::oneshot;
+use tokio::time::Instant;
 
 use crate::error::{CallError, CastError};
 use crate::mailbox::PushError;
-use crate::reply::{ReplyReceiver, ReplyTo, Unanswered};
+use crate::reply::{self, Lost, ReplyTo};
 use crate::runtime::{Cell, Envelope, current_pid};
 use crate::{Messages, Pid};
 
@@ -85,14 +85,14 @@ impl<M: Messages> RawRef<M> {
             return Err(CallError::CalledSelf { pid });
         }
         let timeout = self.call_timeout();
-        let (tx, rx) = oneshot::channel();
-        let envelope = Envelope::Msg(msg, Some(slot(ReplyTo::new(tx))));
+        let deadline = Instant::now() + timeout;
+        let (reply_to, reply) = reply::channel(deadline, timeout);
+        let envelope = Envelope::Msg(msg, Some(slot(reply_to)));
         match self.cell.mailbox.try_push_user(envelope, |e| e) {
             Ok(()) => {}
             Err(PushError::Closed(_)) => return Err(CallError::NotRunning { pid }),
             Err(PushError::Full(envelope)) => {
-                // A bounded mailbox is full: wait for room, within the same time budget.
-                let deadline = tokio::time::Instant::now() + timeout;
+                // A bounded mailbox is full: wait for room, within the same deadline.
                 match tokio::time::timeout_at(
                     deadline,
                     self.cell.mailbox.push_user_wait(envelope, |e| e),
@@ -103,35 +103,24 @@ impl<M: Messages> RawRef<M> {
                     Ok(Err(_)) => return Err(CallError::NotRunning { pid }),
                     Err(_) => return Err(CallError::Timeout { pid, timeout }),
                 }
-                return self.await_reply(rx, deadline, timeout).await;
             }
         }
-        self.await_reply(rx, tokio::time::Instant::now() + timeout, timeout)
-            .await
-    }
-
-    async fn await_reply<T>(
-        &self,
-        rx: ReplyReceiver<T>,
-        deadline: tokio::time::Instant,
-        timeout: Duration,
-    ) -> Result<T, CallError> {
-        let pid = self.pid();
-        let unanswered = match tokio::time::timeout_at(deadline, rx).await {
-            Ok(Ok(Ok(value))) => return Ok(value),
-            Ok(Ok(Err(Unanswered))) => true,
-            Ok(Err(_closed)) => false,
-            Err(_) => return Err(CallError::Timeout { pid, timeout }),
+        let lost = match reply.await {
+            Ok(value) => return Ok(value),
+            Err(lost) => lost,
         };
         let core = &self.cell.core;
-        if unanswered && core.is_running() {
-            return Err(CallError::NoReply { pid });
-        }
-        // The reply handle went away because the server is exiting: report why, once
-        // the reason is final.
-        match tokio::time::timeout_at(deadline, core.wait_exited()).await {
-            Ok(reason) => Err(CallError::Exited { pid, reason }),
-            Err(_) => Err(CallError::Timeout { pid, timeout }),
+        match lost {
+            Lost::TimedOut => Err(CallError::Timeout { pid, timeout }),
+            Lost::Unanswered if core.is_running() => Err(CallError::NoReply { pid }),
+            Lost::Unanswered | Lost::Abandoned => {
+                // The reply handle went away because the server is exiting: report why,
+                // once the reason is final.
+                match tokio::time::timeout_at(deadline, core.wait_exited()).await {
+                    Ok(reason) => Err(CallError::Exited { pid, reason }),
+                    Err(_) => Err(CallError::Timeout { pid, timeout }),
+                }
+            }
         }
     }
 

@@ -81,6 +81,7 @@ mod reply;
 mod runtime;
 pub mod server;
 pub mod supervisor;
+mod timeouts;
 
 pub use client::{Client, RawRef};
 pub use ctx::{Ctx, TimerRef};

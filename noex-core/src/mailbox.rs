@@ -40,8 +40,22 @@ pub(crate) struct Mailbox<T> {
 
 struct State<T> {
     queue: VecDeque<T>,
+    /// The consumer's waker, kept across waits so a ping-pong does not clone and drop
+    /// it every time; `parked` says whether it waits now.
     waker: Option<Waker>,
+    parked: bool,
     closed: bool,
+}
+
+impl<T> State<T> {
+    /// The waker to wake after a push, if the consumer is parked.
+    fn unpark(&mut self) -> Option<&Waker> {
+        if std::mem::take(&mut self.parked) {
+            self.waker.as_ref()
+        } else {
+            None
+        }
+    }
 }
 
 struct Bound {
@@ -72,6 +86,7 @@ impl<T> Mailbox<T> {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 waker: None,
+                parked: false,
                 closed: false,
             }),
             bound: capacity.map(|c| {
@@ -97,10 +112,10 @@ impl<T> Mailbox<T> {
             return Err(item);
         }
         st.queue.push_back(item);
-        let waker = st.waker.take();
-        drop(st);
-        if let Some(w) = waker {
-            w.wake();
+        if let Some(w) = st.unpark() {
+            // Waking under the lock keeps the waker in place; tokio's wake only
+            // schedules the task.
+            w.wake_by_ref();
         }
         Ok(())
     }
@@ -126,10 +141,8 @@ impl<T> Mailbox<T> {
             bound.len.fetch_add(1, Ordering::AcqRel);
         }
         st.queue.push_back(wrap(item));
-        let waker = st.waker.take();
-        drop(st);
-        if let Some(w) = waker {
-            w.wake();
+        if let Some(w) = st.unpark() {
+            w.wake_by_ref();
         }
         Ok(())
     }
@@ -171,6 +184,7 @@ impl<T> Mailbox<T> {
     pub(crate) fn close(&self) -> VecDeque<T> {
         let mut st = self.lock();
         st.closed = true;
+        st.parked = false;
         st.waker = None;
         let rest = std::mem::take(&mut st.queue);
         drop(st);
@@ -205,6 +219,7 @@ impl<T> Mailbox<T> {
                 Some(w) if w.will_wake(cx.waker()) => {}
                 _ => st.waker = Some(cx.waker().clone()),
             }
+            st.parked = true;
             return Poll::Pending;
         }
         std::mem::swap(&mut st.queue, local);

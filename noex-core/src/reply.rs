@@ -1,15 +1,217 @@
-//! [`ReplyTo`]: the handle that answers one call.
+//! The reply path of a call: the one-shot [`Slot`] a caller waits on, and [`ReplyTo`],
+//! the handler's right to fill it.
+//!
+//! # Why not `tokio::sync::oneshot`
+//!
+//! A call must time out (5 s by default) without a per-call timer: registering and
+//! removing a tokio timer costs more than the whole round trip of a call to a server that
+//! answers at once. So the slot carries one more outcome, `TimedOut`, which the caller's
+//! thread's [timeout queue](crate::timeouts) sets when the deadline passes; that queue
+//! holds the slot itself (an `Arc` clone, no allocation), so a call still allocates
+//! exactly once, for the slot. The slot is a small lock-free state machine (see [`Slot`]):
+//! three atomic read-modify-writes per call.
 
+use std::cell::UnsafeCell;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::task::{Context, Poll, Waker};
 
-use tokio::sync::oneshot;
+use std::time::Duration;
 
-/// Marker sent when a reply handle is dropped unanswered outside a panic.
-#[derive(Debug)]
-pub(crate) struct Unanswered;
+use tokio::time::Instant;
 
-pub(crate) type ReplySender<T> = oneshot::Sender<Result<T, Unanswered>>;
-pub(crate) type ReplyReceiver<T> = oneshot::Receiver<Result<T, Unanswered>>;
+/// How a call ended, seen from the caller.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Lost {
+    /// The handler dropped its `ReplyTo` unanswered (outside a panic).
+    Unanswered,
+    /// The `ReplyTo` went away during a panic or with the process: the process is exiting.
+    Abandoned,
+    /// The deadline passed first.
+    TimedOut,
+}
+
+enum Outcome<T> {
+    Ready(T),
+    Lost(Lost),
+    /// The caller went away.
+    Closed,
+}
+
+/// A settler (the `ReplyTo`, the timeout queue or the dropped caller) has claimed the
+/// slot and is writing, or has written, the outcome. Only the first claim wins.
+const CLAIMED: u8 = 0b001;
+/// The outcome is written and may be read by the caller.
+const COMPLETE: u8 = 0b010;
+/// The caller has stored a waker, which a settler may use.
+const WAKER_SET: u8 = 0b100;
+
+/// The shared cell between one caller and one [`ReplyTo`]: a one-shot channel with a
+/// third party (the timeout queue) allowed to settle it.
+///
+/// The protocol is tokio's oneshot's, reduced to what calls need. `state` arbitrates:
+///
+/// * a settler sets `CLAIMED` (only the first succeeds), writes `outcome`, then sets
+///   `COMPLETE` and wakes the caller if `WAKER_SET` was set;
+/// * the caller writes `waker` only while `WAKER_SET` is clear (it clears the bit before
+///   replacing a stored waker, and gives up replacing it if `COMPLETE` appeared), then
+///   sets `WAKER_SET`; it reads `outcome` only once `COMPLETE` is set.
+///
+/// So `outcome` has one writer (the winning settler, before `COMPLETE`) and one reader
+/// (the caller, after `COMPLETE`), and `waker` is written only by the caller while no
+/// settler may read it.
+pub(crate) struct Slot<T> {
+    state: AtomicU8,
+    outcome: UnsafeCell<Option<Outcome<T>>>,
+    waker: UnsafeCell<Option<Waker>>,
+}
+
+// SAFETY: access to the cells is arbitrated by `state` as described above; a `T` crosses
+// from the settler's thread to the caller's, hence `T: Send`. Wakers are `Send + Sync`.
+unsafe impl<T: Send> Send for Slot<T> {}
+// SAFETY: as above; shared references only reach the cells through that protocol.
+unsafe impl<T: Send> Sync for Slot<T> {}
+
+impl<T> Slot<T> {
+    /// Settles a pending slot and wakes the caller. False (and `outcome` is dropped) if
+    /// another settler got there first.
+    fn settle(&self, outcome: Outcome<T>) -> bool {
+        if self.state.fetch_or(CLAIMED, Ordering::Acquire) & CLAIMED != 0 {
+            return false;
+        }
+        // SAFETY: we hold the claim, so no other settler writes `outcome`, and the caller
+        // does not read it before `COMPLETE` is set below.
+        unsafe { *self.outcome.get() = Some(outcome) };
+        let prev = self.state.fetch_or(COMPLETE, Ordering::AcqRel);
+        if prev & WAKER_SET != 0 {
+            // SAFETY: `WAKER_SET` was set before `COMPLETE`, and the caller only writes
+            // the waker after clearing `WAKER_SET` with `COMPLETE` still clear, which can
+            // no longer happen: the waker is stable.
+            if let Some(waker) = unsafe { &*self.waker.get() } {
+                waker.wake_by_ref();
+            }
+        }
+        true
+    }
+
+    pub(crate) fn is_settled(&self) -> bool {
+        self.state.load(Ordering::Acquire) & CLAIMED != 0
+    }
+
+    /// Times the call out if it is still pending.
+    pub(crate) fn expire(&self) {
+        self.settle(Outcome::Lost(Lost::TimedOut));
+    }
+
+    /// The outcome, once `COMPLETE` has been observed.
+    fn take(&self) -> Result<T, Lost> {
+        // SAFETY: only the caller calls this, after observing `COMPLETE` with Acquire,
+        // so the settler's write is visible and finished; nobody else touches `outcome`.
+        match unsafe { (*self.outcome.get()).take() } {
+            Some(Outcome::Ready(v)) => Ok(v),
+            Some(Outcome::Lost(why)) => Err(why),
+            Some(Outcome::Closed) | None => Err(Lost::Abandoned),
+        }
+    }
+
+    /// The caller's poll: the outcome if complete, else store the waker.
+    fn poll_outcome(&self, cx: &mut Context<'_>) -> Poll<Result<T, Lost>> {
+        let mut state = self.state.load(Ordering::Acquire);
+        if state & COMPLETE != 0 {
+            return Poll::Ready(self.take());
+        }
+        if state & WAKER_SET != 0 {
+            // SAFETY: `WAKER_SET` is set, so settlers may read the waker but nobody
+            // writes it; reading it here is shared access.
+            let same = unsafe { &*self.waker.get() }
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()));
+            if same {
+                return Poll::Pending;
+            }
+            // Take the waker back before replacing it.
+            loop {
+                match self.state.compare_exchange_weak(
+                    state,
+                    state & !WAKER_SET,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => break,
+                    Err(actual) if actual & COMPLETE != 0 => return Poll::Ready(self.take()),
+                    Err(actual) => state = actual,
+                }
+            }
+        }
+        // SAFETY: `WAKER_SET` is clear, so no settler reads the waker; only the caller
+        // writes it.
+        unsafe { *self.waker.get() = Some(cx.waker().clone()) };
+        let prev = self.state.fetch_or(WAKER_SET, Ordering::AcqRel);
+        if prev & COMPLETE != 0 {
+            return Poll::Ready(self.take());
+        }
+        Poll::Pending
+    }
+}
+
+/// A new slot and its two ends.
+pub(crate) fn channel<T: Send + 'static>(
+    deadline: Instant,
+    timeout: Duration,
+) -> (ReplyTo<T>, ReplyFuture<T>) {
+    let slot = Arc::new(Slot {
+        state: AtomicU8::new(0),
+        outcome: UnsafeCell::new(None),
+        waker: UnsafeCell::new(None),
+    });
+    (
+        ReplyTo {
+            slot: Some(slot.clone()),
+        },
+        ReplyFuture {
+            slot,
+            deadline,
+            timeout,
+            queued: false,
+        },
+    )
+}
+
+/// The caller's end: resolves with the reply, or why there is none.
+pub(crate) struct ReplyFuture<T: Send + 'static> {
+    slot: Arc<Slot<T>>,
+    deadline: Instant,
+    timeout: Duration,
+    /// Whether the slot sits in the thread's timeout queue yet.
+    queued: bool,
+}
+
+impl<T: Send + 'static> Future for ReplyFuture<T> {
+    type Output = Result<T, Lost>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, Lost>> {
+        let poll = self.slot.poll_outcome(cx);
+        if poll.is_pending() && !self.queued {
+            // Only a call that has to wait needs its deadline watched.
+            self.queued = true;
+            crate::timeouts::watch(self.deadline, self.timeout, self.slot.clone());
+        }
+        poll
+    }
+}
+
+impl<T: Send + 'static> Drop for ReplyFuture<T> {
+    fn drop(&mut self) {
+        // The caller gave up (or is done): tell a handler still holding the `ReplyTo`
+        // (`is_closed`, `send` returns false) and let the timeout queue forget the slot.
+        if !self.slot.is_settled() {
+            self.slot.settle(Outcome::Closed);
+        }
+    }
+}
 
 /// The right to answer one call, for handlers that reply later (OTP's `{noreply, State}`
 /// followed by `gen_server:reply/2`).
@@ -70,43 +272,42 @@ pub(crate) type ReplyReceiver<T> = oneshot::Receiver<Result<T, Unanswered>>;
 /// ```
 #[must_use = "dropping a ReplyTo answers the caller with CallError::NoReply"]
 pub struct ReplyTo<T> {
-    tx: Option<ReplySender<T>>,
+    slot: Option<Arc<Slot<T>>>,
 }
 
 impl<T> ReplyTo<T> {
-    pub(crate) fn new(tx: ReplySender<T>) -> ReplyTo<T> {
-        ReplyTo { tx: Some(tx) }
-    }
-
     /// A handle nobody waits on: what a call variant's handler receives when the message
     /// arrived as a cast or from a timer. Sending to it does nothing.
     pub fn detached() -> ReplyTo<T> {
-        ReplyTo { tx: None }
+        ReplyTo { slot: None }
     }
 
     /// Answers the call. Returns false if nobody will see the answer: the caller gave up
     /// (timed out or was dropped) or the handle is [detached](ReplyTo::detached).
     pub fn send(mut self, value: T) -> bool {
-        match self.tx.take() {
-            Some(tx) => tx.send(Ok(value)).is_ok(),
+        match self.slot.take() {
+            Some(slot) => slot.settle(Outcome::Ready(value)),
             None => false,
         }
     }
 
     /// True if nobody waits for the answer any more.
     pub fn is_closed(&self) -> bool {
-        self.tx.as_ref().is_none_or(|tx| tx.is_closed())
+        self.slot.as_ref().is_none_or(|slot| slot.is_settled())
     }
 }
 
 impl<T> Drop for ReplyTo<T> {
     fn drop(&mut self) {
-        if let Some(tx) = self.tx.take() {
+        if let Some(slot) = self.slot.take() {
             // During a panic the process is crashing: the caller learns the exit reason
-            // from the process itself, so say nothing here.
-            if !std::thread::panicking() {
-                let _ = tx.send(Err(Unanswered));
-            }
+            // from the process itself.
+            let why = if std::thread::panicking() {
+                Lost::Abandoned
+            } else {
+                Lost::Unanswered
+            };
+            slot.settle(Outcome::Lost(why));
         }
     }
 }
@@ -118,3 +319,6 @@ impl<T> fmt::Debug for ReplyTo<T> {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -113,6 +113,7 @@ pub(crate) async fn start<S: GenServer>(
 ) -> Result<ServerRef<S>, StartError> {
     let capacity = options.validate()?;
     let runtime = tokio::runtime::Handle::try_current().map_err(|_| StartError::NoRuntime)?;
+    crate::timeouts::note_runtime(&runtime);
     let cell = Arc::new(Cell::<S::Msg> {
         core: Core::new(Pid::next(), TypeId::of::<S>(), std::any::type_name::<S>()),
         mailbox: Mailbox::new(capacity),
