@@ -1,1 +1,20 @@
-//! Ready-made noex servers (coming with the noex-std issue).
+//! # noex-std
+//!
+//! Ready-made [noex](noex_core) servers to drop into an application:
+//!
+//! * [`RateLimiter`](rate_limiter::RateLimiter): per-key limits over a sliding window,
+//!   exact in the sense that no key ever gets more than its limit within any
+//!   window-length interval, with a small fixed state per key and idle-key eviction.
+//! * [`CircuitBreaker`](circuit_breaker::CircuitBreaker): closed / open / half-open,
+//!   with the protected calls running in the caller's task, not in the breaker.
+//! * [`WorkerPool`](worker_pool::WorkerPool): supervised workers behind a bounded
+//!   priority queue with backpressure; a crashed worker's job is reported, never lost.
+//!
+//! Each is a noex server (or a few) started from a validated configuration: an invalid
+//! one fails the start with [`StartError::InvalidOptions`](noex_core::StartError)
+//! saying what to fix. The handles they return are cheap to clone and implement
+//! [`AsProcess`](noex_core::AsProcess), so they can be monitored and supervised.
+
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod rate_limiter;
