@@ -214,10 +214,13 @@ struct TaskSink<E> {
 
 impl<E> Drop for TaskSink<E> {
     fn drop(&mut self) {
-        if self.drain {
-            let _ = self.inbox.queue.push(Item::End);
-        } else {
+        if !self.drain {
             self.inbox.active.store(false, Ordering::Release);
+        }
+        // The marker also wakes the task: closing the queue alone would not.
+        let _ = self.inbox.queue.push(Item::End);
+        if !self.drain {
+            // Drops the queued events (and releases their publish_and_wait tokens) now.
             drop(self.inbox.queue.close());
         }
     }
@@ -226,7 +229,11 @@ impl<E> Drop for TaskSink<E> {
 type ServerSink<E> = Box<dyn Fn(&Event<E>) -> bool + Send>;
 
 /// How the bus reaches one subscriber (opaque; built by the subscribe methods).
-pub struct Sink<E>(SinkKind<E>);
+pub struct Sink<E> {
+    kind: SinkKind<E>,
+    /// Shared with the [`Subscription`]: false once it ended, whoever noticed first.
+    active: Arc<AtomicBool>,
+}
 
 enum SinkKind<E> {
     Task(TaskSink<E>),
@@ -373,11 +380,8 @@ impl<E: Send + Sync + 'static> EventBus<E> {
         }
     }
 
-    fn subscribe(&mut self, id: u64, pattern: Arc<str>, sink: SinkKind<E>, ctx: &mut Ctx<Self>) {
-        let active = match &sink {
-            SinkKind::Task(sink) => sink.inbox.active.clone(),
-            SinkKind::Server(..) => Arc::new(AtomicBool::new(true)),
-        };
+    fn subscribe(&mut self, id: u64, pattern: Arc<str>, sink: Sink<E>, ctx: &mut Ctx<Self>) {
+        let Sink { kind: sink, active } = sink;
         let monitor = match &sink {
             // Forget the subscription when the server exits.
             SinkKind::Server(process, _) => Some(ctx.monitor(process)),
@@ -473,7 +477,7 @@ impl<E: Send + Sync + 'static> Dispatch<EventBus<E>> for EventBusMsg<E> {
                 };
                 bus.deliver(event, reply, ctx);
             }
-            EventBusMsg::Subscribe(id, pattern, Sink(sink)) => {
+            EventBusMsg::Subscribe(id, pattern, sink) => {
                 bus.subscribe(id, pattern, sink, ctx);
                 if let Some(EventBusReply::Subscribed(r)) = reply {
                     r.send(());
@@ -739,7 +743,14 @@ impl<E: Send + Sync + 'static> EventBusClient<E> {
         };
         self.raw
             .call(
-                EventBusMsg::Subscribe(id, pattern.into(), Sink(sink)),
+                EventBusMsg::Subscribe(
+                    id,
+                    pattern.into(),
+                    Sink {
+                        kind: sink,
+                        active: subscription.active.clone(),
+                    },
+                ),
                 EventBusReply::Subscribed,
             )
             .await?;
