@@ -1,5 +1,9 @@
 //! Cross-crate tests of noex, one module per behaviour.
 
+mod event_bus_api;
+mod event_bus_delivery;
+mod event_bus_patterns;
+mod event_bus_support;
 mod gen_server_call;
 mod gen_server_lifecycle;
 mod gen_server_timers;

@@ -101,15 +101,15 @@ async fn read(worker: usize, registry: Registry, clock: Arc<DeathClock>, stop: A
         let name = format!("n{}", (worker + round) % NAMES);
         round += 1;
         let began = clock.now();
-        if let Some(found) = registry.whereis::<Probe>(&name) {
-            if clock.died_before(found.pid(), began) {
-                clock.violation(format!(
-                    "lookup of {name} returned {}, reported dead before the lookup began",
-                    found.pid()
-                ));
-            }
+        if let Some(found) = registry.whereis::<Probe>(&name)
+            && clock.died_before(found.pid(), began)
+        {
+            clock.violation(format!(
+                "lookup of {name} returned {}, reported dead before the lookup began",
+                found.pid()
+            ));
         }
-        if round % 16 == 0 {
+        if round.is_multiple_of(16) {
             tokio::task::yield_now().await;
         }
     }
