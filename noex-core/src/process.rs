@@ -222,8 +222,13 @@ impl Core {
 
     /// Aborts the process's task: it ends without running `terminate`.
     pub(crate) fn abort(&self) {
-        if let Some(handle) = self.abort.get() {
-            handle.abort();
+        match self.abort.get() {
+            Some(handle) => handle.abort(),
+            // Still in `init` (the task does not exist yet): `start` sees the reason when
+            // init returns and does not spawn the task.
+            None => {
+                self.begin_exit(ExitReason::Killed);
+            }
         }
     }
 }

@@ -148,7 +148,7 @@ impl<'a> Gen<'a> {
             #vis trait #handler #params: #rt::GenServer<Msg = #msg_ty> #where_clause {
                 #(#methods)*
 
-                /// Runs in the new process before `start` returns; an error fails the start.
+                /// Runs before `start` returns (with this server's pid and ctx); an error fails the start.
                 fn init(
                     &mut self,
                     _ctx: &mut #rt::Ctx<Self>,

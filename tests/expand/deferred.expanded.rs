@@ -35,7 +35,7 @@ pub(crate) trait GateHandler: ::noex_core::__private::GenServer<Msg = GateMsg> {
         &mut self,
         ctx: &mut ::noex_core::__private::Ctx<Self>,
     ) -> impl ::noex_core::__private::Future<Output = ()> + ::noex_core::__private::Send;
-    /// Runs in the new process before `start` returns; an error fails the start.
+    /// Runs before `start` returns (with this server's pid and ctx); an error fails the start.
     fn init(
         &mut self,
         _ctx: &mut ::noex_core::__private::Ctx<Self>,

@@ -49,7 +49,7 @@ where
         arg0: K,
         ctx: &mut ::noex_core::__private::Ctx<Self>,
     ) -> impl ::noex_core::__private::Future<Output = ()> + ::noex_core::__private::Send;
-    /// Runs in the new process before `start` returns; an error fails the start.
+    /// Runs before `start` returns (with this server's pid and ctx); an error fails the start.
     fn init(
         &mut self,
         _ctx: &mut ::noex_core::__private::Ctx<Self>,

@@ -452,7 +452,7 @@ pub trait JobHandler: ::noex_core::__private::GenServer<Msg = JobMsg> {
         arg0: u64,
         ctx: &mut ::noex_core::__private::Ctx<Self>,
     ) -> impl ::noex_core::__private::Future<Output = ()> + ::noex_core::__private::Send;
-    /// Runs in the new process before `start` returns; an error fails the start.
+    /// Runs before `start` returns (with this server's pid and ctx); an error fails the start.
     fn init(
         &mut self,
         _ctx: &mut ::noex_core::__private::Ctx<Self>,

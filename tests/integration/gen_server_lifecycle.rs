@@ -335,3 +335,42 @@ async fn a_call_variant_sent_as_a_cast_is_handled_with_its_reply_discarded() {
     assert_eq!(probe.get().await.unwrap(), 4);
     probe.stop().await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_server_killed_during_init_does_not_start() {
+    let registry = Registry::new();
+    let killer = tokio::spawn({
+        let registry = registry.clone();
+        async move {
+            // The name is registered before init runs, as in OTP.
+            while !registry.is_registered("slow") {
+                tokio::task::yield_now().await;
+            }
+            let process = registry.lookup_process("slow").unwrap();
+            process.kill().await
+        }
+    });
+    let err = Probe {
+        slow_init: Some(Duration::from_millis(100)),
+        ..Probe::default()
+    }
+    .start_with(StartOptions::new().name_in(&registry, "slow"))
+    .await
+    .unwrap_err();
+    assert_eq!(err, StartError::Init(ExitReason::Killed));
+    assert_eq!(killer.await.unwrap(), ExitReason::Killed);
+    assert!(!registry.is_registered("slow"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn abandoning_a_start_mid_init_leaves_nothing_registered() {
+    let registry = Registry::new();
+    let start = Probe {
+        slow_init: Some(Duration::from_secs(10)),
+        ..Probe::default()
+    }
+    .start_with(StartOptions::new().name_in(&registry, "abandoned"));
+    let outcome = tokio::time::timeout(Duration::from_millis(10), start).await;
+    assert!(outcome.is_err(), "the start was still in init");
+    assert!(!registry.is_registered("abandoned"));
+}
