@@ -17,4 +17,8 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod circuit_breaker;
 pub mod rate_limiter;
+
+#[cfg(test)]
+mod test_support;
