@@ -43,7 +43,11 @@ impl CounterHandler for Counter {
     }
 
     async fn terminate(&mut self, reason: &ExitReason, ctx: &mut Ctx<Self>) {
-        println!("counter {} terminating ({reason}) at value {}", ctx.pid(), self.value);
+        println!(
+            "counter {} terminating ({reason}) at value {}",
+            ctx.pid(),
+            self.value
+        );
     }
 }
 
