@@ -15,11 +15,14 @@ fi
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 
+# Plain `cargo clippy`/`cargo test` in this virtual workspace cover its default members,
+# which leave out the peer-framework comparison (benches/compare): it compiles ractor,
+# kameo and actix, and has its own command in the README.
 echo "==> cargo clippy -D warnings"
-cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --all-targets -- -D warnings
 
 echo "==> tests and doctests"
-cargo test --workspace
+cargo test
 
 echo "==> examples"
 for example in $(sed -n 's/^name = "\(.*\)"/\1/p' examples/Cargo.toml | grep -v '^noex-examples$'); do
