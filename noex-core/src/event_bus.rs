@@ -23,6 +23,8 @@
 //! * [`publish_and_wait`](EventBusClient::publish_and_wait) returns once every matching
 //!   closure handler has run on the event (for server subscribers: once the cast is in
 //!   their mailbox), with the number of subscriptions it reached.
+//!   [`flush`](EventBusClient::flush) does the same for everything published before it,
+//!   on every topic: the way to wait for fire-and-forget events to be handled.
 //! * **Order**: each subscription sees one publisher's events in the order they were
 //!   published (the bus is the single point of ordering, and each subscription handles one
 //!   event at a time).
@@ -165,6 +167,22 @@ struct Ack {
 struct AckToken(Arc<Ack>);
 
 impl AckToken {
+    /// The bus's own token for one waiting caller. The bus releases it last, after
+    /// handing out the others, so the reply cannot go out before every delivery has its
+    /// token, and goes out at once when there is none.
+    fn new(reply: ReplyTo<usize>) -> AckToken {
+        AckToken(Arc::new(Ack {
+            remaining: AtomicUsize::new(1),
+            reached: AtomicUsize::new(0),
+            reply: Mutex::new(Some(reply)),
+        }))
+    }
+
+    /// Records how many subscriptions were reached, then releases the bus's token.
+    fn release(self, reached: usize) {
+        self.0.reached.store(reached, Ordering::Release);
+    }
+
     fn another(&self) -> AckToken {
         self.0.remaining.fetch_add(1, Ordering::AcqRel);
         AckToken(self.0.clone())
@@ -195,6 +213,8 @@ struct Delivery<E> {
 /// What a closure subscription's queue carries.
 enum Item<E> {
     Event(Delivery<E>),
+    /// A `flush`: dropping it once reached says everything before it was handled.
+    Flush(AckToken),
     /// The bus stopped gracefully: handle what came before, then end.
     End,
 }
@@ -327,15 +347,7 @@ impl<E: Send + Sync + 'static> EventBus<E> {
         let mut matched = std::mem::take(&mut self.matched);
         self.trie
             .for_each_match(&event.topic, |id| matched.push(id));
-        // The bus holds one token itself, released last, so the reply cannot go out
-        // before every delivery has its token, and a publish with no match answers at once.
-        let own = reply.map(|reply| {
-            AckToken(Arc::new(Ack {
-                remaining: AtomicUsize::new(1),
-                reached: AtomicUsize::new(0),
-                reply: Mutex::new(Some(reply)),
-            }))
-        });
+        let own = reply.map(AckToken::new);
         let mut reached = 0;
         let mut ended = Vec::new();
         for &id in &matched {
@@ -371,7 +383,7 @@ impl<E: Send + Sync + 'static> EventBus<E> {
             }
         }
         if let Some(own) = own {
-            own.0.reached.store(reached, Ordering::Release);
+            own.release(reached);
         }
         matched.clear();
         self.matched = matched;
@@ -402,6 +414,23 @@ impl<E: Send + Sync + 'static> EventBus<E> {
         );
     }
 
+    /// Sends a flush marker down every closure subscription's queue; answers `reply`
+    /// once each has reached it.
+    fn flush(&mut self, reply: ReplyTo<usize>) {
+        let own = AckToken::new(reply);
+        let mut reached = 0;
+        for sub in self.subs.values() {
+            if !sub.active.load(Ordering::Acquire) {
+                continue;
+            }
+            reached += 1;
+            if let SinkKind::Task(sink) = &sub.sink {
+                let _ = sink.inbox.queue.push(Item::Flush(own.another()));
+            }
+        }
+        own.release(reached);
+    }
+
     /// Ends subscription `id`; true if it was there.
     fn remove(&mut self, id: u64, ctx: &mut Ctx<Self>) -> bool {
         let Some(sub) = self.subs.remove(&id) else {
@@ -430,6 +459,8 @@ pub enum EventBusMsg<E> {
     Unsubscribe(u64),
     /// Counts the live subscriptions.
     Count,
+    /// Waits for every subscription to handle what was published before.
+    Flush,
 }
 
 #[doc(hidden)]
@@ -450,6 +481,7 @@ impl<E: Send + Sync + 'static> Messages for EventBusMsg<E> {
             EventBusMsg::Subscribe(..) => "Subscribe",
             EventBusMsg::Unsubscribe(_) => "Unsubscribe",
             EventBusMsg::Count => "Count",
+            EventBusMsg::Flush => "Flush",
         }
     }
 }
@@ -487,6 +519,11 @@ impl<E: Send + Sync + 'static> Dispatch<EventBus<E>> for EventBusMsg<E> {
                 let removed = bus.remove(id, ctx);
                 if let Some(EventBusReply::Removed(r)) = reply {
                     r.send(removed);
+                }
+            }
+            EventBusMsg::Flush => {
+                if let Some(EventBusReply::Reached(r)) = reply {
+                    bus.flush(r);
                 }
             }
             EventBusMsg::Count => {
@@ -757,6 +794,48 @@ impl<E: Send + Sync + 'static> EventBusClient<E> {
         Ok(subscription)
     }
 
+    /// Waits until every event published before this call has been handled by every
+    /// closure subscription (and cast to every server subscriber), whatever its topic.
+    /// Returns the number of live subscriptions. Events published after the call may or
+    /// may not have been handled.
+    ///
+    /// Here "before" means published by this task before the call, or by any other
+    /// publisher whose `publish` happened before it (say, a server that published, then
+    /// answered a call of ours).
+    ///
+    /// ```
+    /// # use std::sync::{Arc, atomic::{AtomicU32, Ordering}};
+    /// # use noex_core::event_bus::EventBus;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let bus = EventBus::<u32>::new().start().await?;
+    /// let total = Arc::new(AtomicU32::new(0));
+    /// let sum = total.clone();
+    /// let _sub = bus
+    ///     .subscribe("metric.*", move |n: &u32, _: &str| {
+    ///         sum.fetch_add(*n, Ordering::Relaxed);
+    ///     })
+    ///     .await?;
+    /// for n in 1..=4 {
+    ///     bus.publish(&format!("metric.m{n}"), n)?; // fire-and-forget
+    /// }
+    /// bus.flush().await?;
+    /// assert_eq!(total.load(Ordering::Relaxed), 10);
+    /// # bus.stop().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CallError`] if the bus cannot be reached, or the handlers take longer than the
+    /// bus's call timeout.
+    pub async fn flush(&self) -> Result<usize, CallError> {
+        self.raw
+            .call(EventBusMsg::Flush, EventBusReply::Reached)
+            .await
+    }
+
     /// How many live subscriptions the bus holds.
     ///
     /// # Errors
@@ -801,12 +880,20 @@ async fn run_subscription<E: Send + Sync + 'static>(
     mut handler: impl Handler<E>,
 ) {
     let mut local = VecDeque::new();
-    while let Some(Item::Event(delivery)) = inbox.queue.recv(&mut local).await {
+    while let Some(item) = inbox.queue.recv(&mut local).await {
         // The queue hands over whole batches: an unsubscribe must also stop the events
         // already taken from it.
         if !inbox.active.load(Ordering::Acquire) {
             break;
         }
+        let delivery = match item {
+            Item::Event(delivery) => delivery,
+            Item::Flush(reached) => {
+                drop(reached);
+                continue;
+            }
+            Item::End => break,
+        };
         let event = &delivery.event;
         if crate::runtime::catch(handler.handle(event)).await.is_err() {
             tracing::error!(topic = %event.topic, "event handler panicked; the subscription goes on");

@@ -429,3 +429,43 @@ async fn an_ended_subscription_drops_its_handler() {
     ended(alive).await;
     bus.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn flush_waits_for_every_event_published_before_it_on_every_topic() {
+    let bus = bus().await;
+    let journal = Journal::default();
+    let mut subs = Vec::new();
+    for pattern in ["a.*", "b.*", "*"] {
+        let journal = journal.clone();
+        subs.push(
+            bus.subscribe_async(pattern, move |event| {
+                let journal = journal.clone();
+                async move {
+                    tokio::task::yield_now().await;
+                    journal.push(format!("{pattern} {}", event.topic()));
+                }
+            })
+            .await
+            .unwrap(),
+        );
+    }
+    let collector = Collector::default().start().await.unwrap();
+    subs.push(
+        bus.subscribe_server("b.*", &collector, to_collector)
+            .await
+            .unwrap(),
+    );
+    for topic in ["a.x", "b.y", "c.z", "a.w"] {
+        bus.publish(topic, 1).unwrap();
+    }
+    assert_eq!(bus.flush().await, Ok(4));
+    // a.* twice, b.* once, * four times.
+    assert_eq!(journal.entries().len(), 7, "{:?}", journal.entries());
+    assert_eq!(collector.seen().await.unwrap(), [("b.y".into(), 1)]);
+    // Nothing published: returns at once.
+    assert_eq!(bus.flush().await, Ok(4));
+    drop(subs);
+    assert_eq!(bus.flush().await, Ok(0));
+    bus.stop().await.unwrap();
+    collector.stop().await.unwrap();
+}

@@ -329,3 +329,28 @@ async fn a_stopped_bus_ends_the_tasks_of_idle_subscriptions() {
     bus.stop().await.unwrap();
     ended(held.alive).await;
 }
+
+#[tokio::test]
+async fn flush_waits_for_a_held_subscriber_and_not_for_later_events() {
+    let bus = bus().await;
+    let (handler, mut held) = held_handler();
+    let _sub = bus.subscribe_async("t", handler).await.unwrap();
+    bus.publish("t", 1).unwrap();
+    let flushing = tokio::spawn({
+        let bus = bus.clone();
+        async move { bus.flush().await }
+    });
+    assert_eq!(receive(&mut held.started, 1).await, [1]);
+    // Published after the flush request: the flush does not wait for it.
+    settle().await;
+    bus.publish("t", 2).unwrap();
+    settle().await;
+    assert!(!flushing.is_finished(), "returned before the handler ran");
+    held.gate.add_permits(1);
+    assert_eq!(flushing.await.unwrap(), Ok(1));
+    assert_eq!(numbers(&held.journal), [1]);
+    held.gate.add_permits(1);
+    bus.flush().await.unwrap();
+    assert_eq!(numbers(&held.journal), [1, 2]);
+    bus.stop().await.unwrap();
+}
