@@ -805,6 +805,7 @@ impl<E: Send + Sync + 'static> EventBusClient<E> {
     ///
     /// ```
     /// # use std::sync::{Arc, atomic::{AtomicU32, Ordering}};
+    /// # use noex_core::prelude::*;
     /// # use noex_core::event_bus::EventBus;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
