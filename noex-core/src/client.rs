@@ -37,6 +37,14 @@ pub struct RawRef<M: Messages> {
     pub(crate) timeout: Option<Duration>,
 }
 
+/// `now + timeout`, saturating at a deadline 30 years out (for "no timeout" settings such
+/// as `Duration::MAX`).
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 24 * 3600))
+}
+
 impl<M: Messages> Clone for RawRef<M> {
     fn clone(&self) -> Self {
         RawRef {
@@ -85,7 +93,7 @@ impl<M: Messages> RawRef<M> {
             return Err(CallError::CalledSelf { pid });
         }
         let timeout = self.call_timeout();
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         let (reply_to, reply) = reply::channel(deadline, timeout);
         let envelope = Envelope::Msg(msg, Some(slot(reply_to)));
         match self.cell.mailbox.try_push_user(envelope, |e| e) {

@@ -311,3 +311,11 @@ async fn server_refs_compare_and_hash_by_pid() {
     a.stop().await.unwrap();
     b.stop().await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_unbounded_timeout_is_accepted() {
+    let probe = Probe::default().start().await.unwrap();
+    let patient = probe.with_timeout(Duration::MAX);
+    assert_eq!(patient.sleep(60_000).await.unwrap(), 60_000);
+    probe.stop().await.unwrap();
+}
