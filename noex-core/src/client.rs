@@ -8,8 +8,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use crate::error::{CallError, CastError};
 use crate::mailbox::PushError;
 use crate::reply::{self, Lost, ReplyTo};
@@ -35,14 +33,6 @@ pub trait Client<M: Messages>: Send + Sync + Sized + 'static {
 pub struct RawRef<M: Messages> {
     pub(crate) cell: Arc<Cell<M>>,
     pub(crate) timeout: Option<Duration>,
-}
-
-/// `now + timeout`, saturating at a deadline 30 years out (for "no timeout" settings such
-/// as `Duration::MAX`).
-fn deadline_after(timeout: Duration) -> Instant {
-    let now = Instant::now();
-    now.checked_add(timeout)
-        .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 24 * 3600))
 }
 
 impl<M: Messages> Clone for RawRef<M> {
@@ -93,7 +83,7 @@ impl<M: Messages> RawRef<M> {
             return Err(CallError::CalledSelf { pid });
         }
         let timeout = self.call_timeout();
-        let deadline = deadline_after(timeout);
+        let deadline = crate::timeouts::deadline_after(timeout);
         let (reply_to, reply) = reply::channel(deadline, timeout);
         let envelope = Envelope::Msg(msg, Some(slot(reply_to)));
         match self.cell.mailbox.try_push_user(envelope, |e| e) {

@@ -76,7 +76,7 @@ impl<S: GenServer> Ctx<S> {
         let id = self.next_timer_id();
         let target = Arc::downgrade(&self.cell);
         // The deadline is fixed now, not when the timer task first runs.
-        let deadline = tokio::time::Instant::now() + delay;
+        let deadline = crate::timeouts::deadline_after(delay);
         let handle = tokio::spawn(async move {
             tokio::time::sleep_until(deadline).await;
             deliver_timer(&target, id, msg);
@@ -102,7 +102,7 @@ impl<S: GenServer> Ctx<S> {
         );
         let id = self.next_timer_id() | INTERVAL_BIT;
         let target = Arc::downgrade(&self.cell);
-        let start = tokio::time::Instant::now() + period;
+        let start = crate::timeouts::deadline_after(period);
         let handle = tokio::spawn(async move {
             let mut ticks = tokio::time::interval_at(start, period);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

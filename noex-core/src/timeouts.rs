@@ -39,6 +39,14 @@ use tokio::time::Instant;
 
 use crate::reply::Slot;
 
+/// `now + delay`, saturating at a deadline 30 years out, so "never" settings such as
+/// `Duration::MAX` do not overflow.
+pub(crate) fn deadline_after(delay: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(delay)
+        .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 24 * 3600))
+}
+
 /// What the queue needs from a reply slot, whatever its type.
 pub(crate) trait Watched: Send + Sync {
     fn is_settled(&self) -> bool;
