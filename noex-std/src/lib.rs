@@ -19,6 +19,7 @@
 
 pub mod circuit_breaker;
 pub mod rate_limiter;
+pub mod worker_pool;
 
 #[cfg(test)]
 mod test_support;
