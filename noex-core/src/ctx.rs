@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -11,7 +12,8 @@ use crate::process::{AsProcess, Process, ProcessRef};
 use crate::runtime::{Cell, Envelope};
 use crate::{ExitReason, GenServer, MonitorRef, Pid, ServerRef};
 
-/// Identifies a timer started with [`Ctx::send_after`] or [`Ctx::send_interval`].
+/// Identifies a timer started with [`Ctx::send_after`] or [`Ctx::send_interval`], or a
+/// task started with [`Ctx::spawn`]; [`Ctx::cancel_timer`] cancels either.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct TimerRef(u64);
 
@@ -117,9 +119,86 @@ impl<S: GenServer> Ctx<S> {
         TimerRef(id)
     }
 
-    /// Cancels a timer. Returns true if it was active: its message will not be handled
-    /// (for an interval, no further message). False if it had already fired or been
-    /// cancelled.
+    /// Runs `task` on a tokio task of its own and delivers its output to this server as a
+    /// message (as a cast), so a handler can start slow work (a request to another
+    /// service, a computation) without blocking the server: OTP's pattern of a worker
+    /// process that sends its result back.
+    ///
+    /// The task belongs to the server: it is aborted if the server exits first, and
+    /// [`cancel_timer`](Self::cancel_timer) aborts it and drops its message even if it was
+    /// already queued. A panic in the task stops the server with that panic as the reason,
+    /// as a crash of a linked worker would in OTP.
+    ///
+    /// ```
+    /// use noex_core::prelude::*;
+    ///
+    /// #[derive(Debug, Messages)]
+    /// pub enum FetchMsg {
+    ///     /// Starts a slow lookup and returns at once.
+    ///     #[cast]
+    ///     Fetch { key: u32 },
+    ///     /// The lookup's result, sent by the task.
+    ///     #[cast]
+    ///     Done { value: u32 },
+    ///     #[call(reply = Option<u32>)]
+    ///     Last,
+    /// }
+    ///
+    /// #[gen_server(messages = FetchMsg)]
+    /// #[derive(Default)]
+    /// pub struct Fetcher {
+    ///     last: Option<u32>,
+    /// }
+    ///
+    /// impl FetchHandler for Fetcher {
+    ///     async fn fetch(&mut self, key: u32, ctx: &mut Ctx<Self>) {
+    ///         ctx.spawn(async move {
+    ///             tokio::task::yield_now().await; // the slow part
+    ///             FetchMsg::Done { value: key * 2 }
+    ///         });
+    ///     }
+    ///     async fn done(&mut self, value: u32, _ctx: &mut Ctx<Self>) {
+    ///         self.last = Some(value);
+    ///     }
+    ///     async fn last(&mut self, _ctx: &mut Ctx<Self>) -> Option<u32> {
+    ///         self.last
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let fetcher = Fetcher::default().start().await?;
+    /// fetcher.fetch(21)?;
+    /// # for _ in 0..10 { tokio::task::yield_now().await; }
+    /// assert_eq!(fetcher.last().await?, Some(42));
+    /// # fetcher.stop().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn spawn<F>(&mut self, task: F) -> TimerRef
+    where
+        F: Future<Output = S::Msg> + Send + 'static,
+    {
+        let id = self.next_timer_id();
+        let target = Arc::downgrade(&self.cell);
+        let handle = tokio::spawn(async move {
+            match crate::runtime::catch(task).await {
+                Ok(msg) => {
+                    deliver_timer(&target, id, msg);
+                }
+                Err(reason) => {
+                    if let Some(cell) = target.upgrade() {
+                        cell.request_stop(reason);
+                    }
+                }
+            }
+        });
+        self.timers.insert(id, handle.abort_handle());
+        TimerRef(id)
+    }
+
+    /// Cancels a timer or a spawned task. Returns true if it was active: its message will
+    /// not be handled (for an interval, no further message). False if it had already
+    /// fired or been cancelled.
     pub fn cancel_timer(&mut self, timer: TimerRef) -> bool {
         match self.timers.remove(&timer.0) {
             Some(handle) => {

@@ -97,3 +97,39 @@ async fn timers_end_with_their_server() {
         "before: {before}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_spawned_task_delivers_its_output_as_a_message() {
+    let journal = Journal::default();
+    let probe = Probe::with_journal(&journal).start().await.unwrap();
+    probe.spawn_record(100, 8).await.unwrap();
+    // The server is free while the task runs.
+    assert_eq!(probe.add(1).await.unwrap(), 1);
+    assert!(records(&journal).is_empty());
+    tokio::time::advance(Duration::from_millis(100)).await;
+    settle().await;
+    assert_eq!(records(&journal), ["record 8"]);
+    probe.stop().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_task_never_delivers() {
+    let journal = Journal::default();
+    let probe = Probe::with_journal(&journal).start().await.unwrap();
+    let task = probe.spawn_record(100, 9).await.unwrap();
+    assert!(probe.cancel(task).await.unwrap());
+    tokio::time::advance(Duration::from_secs(1)).await;
+    settle().await;
+    assert!(records(&journal).is_empty());
+    probe.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_panicking_task_stops_its_server_with_the_panic() {
+    let probe = Probe::default().start().await.unwrap();
+    probe.spawn_panic().unwrap();
+    assert_eq!(
+        probe.wait().await,
+        ExitReason::Panic("task exploded".into())
+    );
+}

@@ -69,6 +69,12 @@ pub enum ProbeMsg {
     Watch(ProcessRef),
     #[call(reply = bool)]
     Unwatch(MonitorRef),
+    /// Spawns a task that sleeps `ms`, then records `n`.
+    #[call(reply = TimerRef)]
+    SpawnRecord { ms: u64, n: u64 },
+    /// Spawns a task that panics.
+    #[cast]
+    SpawnPanic,
     /// Awaits `stop()` on itself (an error).
     #[call(reply = Result<(), StopError>)]
     AwaitOwnStop,
@@ -205,6 +211,20 @@ impl ProbeHandler for Probe {
 
     async fn unwatch(&mut self, monitor: MonitorRef, ctx: &mut Ctx<Self>) -> bool {
         ctx.demonitor(monitor)
+    }
+
+    async fn spawn_record(&mut self, ms: u64, n: u64, ctx: &mut Ctx<Self>) -> TimerRef {
+        ctx.spawn(async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            ProbeMsg::Record(n)
+        })
+    }
+
+    async fn spawn_panic(&mut self, ctx: &mut Ctx<Self>) {
+        ctx.spawn(async {
+            tokio::task::yield_now().await;
+            panic!("task exploded")
+        });
     }
 
     async fn await_own_stop(&mut self, ctx: &mut Ctx<Self>) -> Result<(), StopError> {
