@@ -552,7 +552,7 @@ impl CircuitBreaker {
         let shared = &self.shared;
         let (state, generation) = shared.load();
         let grant = match state {
-            CircuitState::Closed if self.server.is_alive() => Ok(Grant {
+            CircuitState::Closed if shared.is_running() => Ok(Grant {
                 generation,
                 probe: false,
             }),

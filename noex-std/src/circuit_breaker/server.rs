@@ -118,6 +118,14 @@ impl BreakerServer {
     }
 }
 
+/// The server's state is dropped however the process ends, even when killed: from then
+/// on the handles' fast path refuses calls instead of admitting them unsupervised.
+impl Drop for BreakerServer {
+    fn drop(&mut self) {
+        self.shared.set_stopped();
+    }
+}
+
 impl BreakerHandler for BreakerServer {
     async fn acquire(&mut self, ctx: &mut Ctx<Self>) -> Result<Grant, Rejection> {
         if self.state == CircuitState::Open {

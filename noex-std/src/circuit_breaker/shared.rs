@@ -2,7 +2,7 @@
 //! the closed-state failure count and the metrics. Only the server writes the state word.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use tokio::sync::broadcast;
@@ -180,6 +180,8 @@ pub(crate) struct Shared {
     pub(crate) closed: ClosedCounter,
     pub(crate) counters: Counters,
     pub(crate) events: broadcast::Sender<CircuitEvent>,
+    /// Cleared when the server's state is dropped (it stopped, crashed or was killed).
+    running: AtomicBool,
 }
 
 impl Shared {
@@ -192,11 +194,20 @@ impl Shared {
             epoch: Instant::now(),
             counters: Counters::default(),
             events: broadcast::channel(EVENT_BUFFER).0,
+            running: AtomicBool::new(true),
         }
     }
 
     pub(crate) fn now(&self) -> u64 {
         u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    pub(crate) fn is_running(&self) -> bool {
+        self.running.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_stopped(&self) {
+        self.running.store(false, Ordering::Release);
     }
 
     pub(crate) fn load(&self) -> (CircuitState, u64) {
