@@ -697,8 +697,10 @@ impl<E: Send + Sync + 'static> EventBusClient<E> {
     /// `to_msg` (given the payload and the topic) and cast to it. The subscription ends
     /// when the server exits, or when the returned [`Subscription`] is dropped.
     ///
-    /// `to_msg` runs in the bus's task, so keep it cheap; a panic in it costs the server
-    /// that one event. If the server's bounded mailbox is full, it misses the event.
+    /// `to_msg` returns the message, or an `Option` of it: `None` skips the event (say,
+    /// the server wants one variant of an event enum). It runs in the bus's task, so
+    /// keep it cheap; a panic in it costs the server that one event. If the server's
+    /// bounded mailbox is full, it misses the event.
     ///
     /// ```
     /// use noex_core::prelude::*;
@@ -744,7 +746,7 @@ impl<E: Send + Sync + 'static> EventBusClient<E> {
     /// # Errors
     ///
     /// [`SubscribeError::InvalidPattern`], or [`SubscribeError::Call`] if the bus is gone.
-    pub async fn subscribe_server<S, F>(
+    pub async fn subscribe_server<S, F, M>(
         &self,
         pattern: &str,
         server: &ServerRef<S>,
@@ -752,13 +754,18 @@ impl<E: Send + Sync + 'static> EventBusClient<E> {
     ) -> Result<Subscription<E>, SubscribeError>
     where
         S: GenServer,
-        F: Fn(&E, &str) -> S::Msg + Send + 'static,
+        F: Fn(&E, &str) -> M + Send + 'static,
+        M: Into<Option<S::Msg>>,
     {
         validate_pattern(pattern)?;
         let target = server.clone();
-        let cast: ServerSink<E> = Box::new(move |event: &Event<E>| {
-            target.cast(to_msg(&event.payload, &event.topic)).is_ok()
-        });
+        let cast: ServerSink<E> =
+            Box::new(
+                move |event: &Event<E>| match to_msg(&event.payload, &event.topic).into() {
+                    Some(msg) => target.cast(msg).is_ok(),
+                    None => true,
+                },
+            );
         let active = Arc::new(AtomicBool::new(true));
         self.add(pattern, SinkKind::Server(server.to_process(), cast), active)
             .await

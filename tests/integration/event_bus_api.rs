@@ -5,16 +5,14 @@ use noex_core::LookupError;
 use noex_core::event_bus::{EventBus, PublishError, SubscribeError, TopicError};
 use noex_core::prelude::*;
 
-use crate::event_bus_support::{Collector, channel_handler, ended, receive, to_collector};
+use crate::event_bus_support::{
+    Collector, channel_handler, ended, receive, seen_numbers, start_bus, to_collector,
+};
 use crate::support::Journal;
-
-async fn bus() -> ServerRef<EventBus<u64>> {
-    EventBus::<u64>::new().start().await.unwrap()
-}
 
 #[tokio::test]
 async fn publish_and_wait_runs_every_matching_handler_and_counts_them() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let journal = Journal::default();
     let mut subs = Vec::new();
     for pattern in ["order.created", "order.*", "*", "user.*"] {
@@ -46,7 +44,7 @@ async fn publish_and_wait_runs_every_matching_handler_and_counts_them() {
 
 #[tokio::test]
 async fn publish_returns_at_once_and_the_event_arrives() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let (handler, mut rx) = channel_handler();
     let _sub = bus.subscribe("user.created", handler).await.unwrap();
     assert_eq!(bus.publish("user.created", 1), Ok(()));
@@ -61,7 +59,7 @@ async fn publish_returns_at_once_and_the_event_arrives() {
 
 #[tokio::test]
 async fn async_handlers_get_the_whole_event() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let journal = Journal::default();
     let log = journal.clone();
     let _sub = bus
@@ -123,7 +121,7 @@ async fn events_are_typed() {
 
 #[tokio::test]
 async fn invalid_topics_are_rejected_with_a_clear_error() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let cases = [
         ("", TopicError::Empty("topic")),
         (
@@ -178,7 +176,7 @@ async fn invalid_topics_are_rejected_with_a_clear_error() {
 
 #[tokio::test]
 async fn invalid_patterns_are_rejected_with_a_clear_error() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let collector = Collector::default().start().await.unwrap();
     let cases = [
         ("", TopicError::Empty("pattern")),
@@ -255,7 +253,7 @@ async fn a_named_bus_is_found_through_the_registry_by_its_event_type() {
 
 #[tokio::test]
 async fn dropping_a_subscription_unsubscribes() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let journal = Journal::default();
     let log = journal.clone();
     let sub = bus
@@ -273,7 +271,7 @@ async fn dropping_a_subscription_unsubscribes() {
 
 #[tokio::test]
 async fn unsubscribe_confirms_and_says_whether_the_subscription_was_live() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let keep = bus.subscribe("t", |_: &u64, _: &str| {}).await.unwrap();
     let sub = bus.subscribe("t", |_: &u64, _: &str| {}).await.unwrap();
     assert_ne!(sub.id(), keep.id());
@@ -290,7 +288,7 @@ async fn unsubscribe_confirms_and_says_whether_the_subscription_was_live() {
 
 #[tokio::test]
 async fn a_detached_subscription_lives_as_long_as_the_bus() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let (handler, mut rx) = channel_handler();
     bus.subscribe("t", handler).await.unwrap().detach();
     assert_eq!(bus.publish_and_wait("t", 1).await, Ok(1));
@@ -301,7 +299,7 @@ async fn a_detached_subscription_lives_as_long_as_the_bus() {
 
 #[tokio::test]
 async fn server_subscribers_receive_events_as_casts() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let collector = Collector::default().start().await.unwrap();
     let _sub = bus
         .subscribe_server("order.*", &collector, to_collector)
@@ -321,7 +319,7 @@ async fn server_subscribers_receive_events_as_casts() {
 
 #[tokio::test]
 async fn a_server_subscription_ends_when_the_server_exits() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let collector = Collector::default().start().await.unwrap();
     let sub = bus
         .subscribe_server("*", &collector, to_collector)
@@ -340,7 +338,7 @@ async fn a_server_subscription_ends_when_the_server_exits() {
 
 #[tokio::test]
 async fn subscribing_a_server_that_has_exited_ends_at_once() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let collector = Collector::default().start().await.unwrap();
     collector.stop().await.unwrap();
     let sub = bus
@@ -354,7 +352,7 @@ async fn subscribing_a_server_that_has_exited_ends_at_once() {
 
 #[tokio::test]
 async fn a_stopped_bus_refuses_everything_with_typed_errors() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let sub = bus.subscribe("t", |_: &u64, _: &str| {}).await.unwrap();
     bus.stop().await.unwrap();
     assert_eq!(bus.publish("t", 1), Err(PublishError::NotRunning));
@@ -399,7 +397,7 @@ async fn a_full_bounded_bus_says_so() {
 
 #[tokio::test]
 async fn a_cancelled_subscribe_leaves_no_subscription_behind() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let journal = Journal::default();
     let log = journal.clone();
     // Polled once (the subscribe request is sent), then dropped mid-call.
@@ -417,7 +415,7 @@ async fn a_cancelled_subscribe_leaves_no_subscription_behind() {
 
 #[tokio::test]
 async fn an_ended_subscription_drops_its_handler() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let (alive_tx, alive) = tokio::sync::oneshot::channel::<()>();
     let sub = bus
         .subscribe("t", move |_: &u64, _: &str| {
@@ -432,7 +430,7 @@ async fn an_ended_subscription_drops_its_handler() {
 
 #[tokio::test]
 async fn flush_waits_for_every_event_published_before_it_on_every_topic() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let journal = Journal::default();
     let mut subs = Vec::new();
     for pattern in ["a.*", "b.*", "*"] {
@@ -466,6 +464,26 @@ async fn flush_waits_for_every_event_published_before_it_on_every_topic() {
     assert_eq!(bus.flush().await, Ok(4));
     drop(subs);
     assert_eq!(bus.flush().await, Ok(0));
+    bus.stop().await.unwrap();
+    collector.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_server_subscriber_may_skip_events_by_returning_none() {
+    let bus = start_bus().await;
+    let collector = Collector::default().start().await.unwrap();
+    let _sub = bus
+        .subscribe_server("t.*", &collector, |n: &u64, topic: &str| {
+            n.is_multiple_of(2).then(|| to_collector(n, topic))
+        })
+        .await
+        .unwrap();
+    for n in 0..5 {
+        // Reached (the subscription matched), whether or not it took the event.
+        assert_eq!(bus.publish_and_wait("t.x", n).await, Ok(1));
+    }
+    let seen = seen_numbers(&collector).await;
+    assert_eq!(seen, [0, 2, 4]);
     bus.stop().await.unwrap();
     collector.stop().await.unwrap();
 }

@@ -4,21 +4,18 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use noex_core::event_bus::{EventBus, PublishError};
+use noex_core::event_bus::PublishError;
 use noex_core::prelude::*;
 
 use crate::event_bus_support::{
-    Collector, channel_handler, ended, held_handler, numbers, receive, to_collector,
+    Collector, channel_handler, ended, held_handler, held_on_first_of_three, numbers, receive,
+    seen_numbers, start_bus, to_collector,
 };
 use crate::support::{Journal, settle};
 
-async fn bus() -> ServerRef<EventBus<u64>> {
-    EventBus::<u64>::new().start().await.unwrap()
-}
-
 #[tokio::test]
 async fn each_subscriber_sees_the_events_in_publication_order() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let journals: Vec<Journal> = (0..3).map(|_| Journal::default()).collect();
     let mut subs = Vec::new();
     for (pattern, journal) in ["seq.*", "*", "seq.n"].into_iter().zip(&journals) {
@@ -43,13 +40,7 @@ async fn each_subscriber_sees_the_events_in_publication_order() {
     for journal in &journals {
         assert_eq!(numbers(journal), expected);
     }
-    let seen: Vec<u64> = collector
-        .seen()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(_, n)| n)
-        .collect();
+    let seen = seen_numbers(&collector).await;
     assert_eq!(seen, expected);
     bus.stop().await.unwrap();
     collector.stop().await.unwrap();
@@ -59,7 +50,7 @@ async fn each_subscriber_sees_the_events_in_publication_order() {
 async fn each_publishers_events_stay_in_order_when_publishers_race() {
     const PUBLISHERS: u64 = 4;
     const EACH: u64 = 500;
-    let bus = bus().await;
+    let bus = start_bus().await;
     let received = Arc::new(Mutex::new(Vec::new()));
     let log = received.clone();
     let _sub = bus
@@ -102,7 +93,7 @@ async fn each_publishers_events_stay_in_order_when_publishers_race() {
 
 #[tokio::test]
 async fn a_panicking_handler_stops_neither_the_bus_nor_other_handlers_nor_itself() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let survivor = Journal::default();
     let log = survivor.clone();
     let _panicky = bus
@@ -129,7 +120,7 @@ async fn a_panicking_handler_stops_neither_the_bus_nor_other_handlers_nor_itself
 
 #[tokio::test]
 async fn a_panicking_async_handler_goes_on_with_the_next_event() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let journal = Journal::default();
     let log = journal.clone();
     let _sub = bus
@@ -154,7 +145,7 @@ async fn a_panicking_async_handler_goes_on_with_the_next_event() {
 
 #[tokio::test]
 async fn a_panicking_to_msg_costs_that_server_that_event_only() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let collector = Collector::default().start().await.unwrap();
     let _sub = bus
         .subscribe_server("t", &collector, |n: &u64, topic: &str| {
@@ -168,13 +159,7 @@ async fn a_panicking_to_msg_costs_that_server_that_event_only() {
     for n in 1..=3 {
         assert_eq!(bus.publish_and_wait("t", n).await, Ok(2));
     }
-    let seen: Vec<u64> = collector
-        .seen()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(_, n)| n)
-        .collect();
+    let seen = seen_numbers(&collector).await;
     assert_eq!(seen, [1, 3]);
     assert_eq!(receive(&mut rx, 3).await.len(), 3);
     assert!(bus.is_alive());
@@ -184,7 +169,7 @@ async fn a_panicking_to_msg_costs_that_server_that_event_only() {
 
 #[tokio::test]
 async fn a_slow_subscriber_blocks_neither_publish_nor_the_other_subscribers() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let (slow_handler, mut slow) = held_handler();
     let _slow = bus.subscribe_async("job.*", slow_handler).await.unwrap();
     let (fast_handler, mut fast) = channel_handler();
@@ -217,7 +202,7 @@ async fn a_slow_subscriber_blocks_neither_publish_nor_the_other_subscribers() {
 
 #[tokio::test(start_paused = true)]
 async fn publish_and_wait_waits_for_a_slow_handler() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let (handler, mut held) = held_handler();
     let _sub = bus.subscribe_async("t", handler).await.unwrap();
     let waiting = tokio::spawn({
@@ -235,7 +220,7 @@ async fn publish_and_wait_waits_for_a_slow_handler() {
 
 #[tokio::test(start_paused = true)]
 async fn publish_and_wait_gives_up_after_the_call_timeout() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let (handler, _held) = held_handler();
     let _sub = bus.subscribe_async("t", handler).await.unwrap();
     let err = bus
@@ -254,14 +239,8 @@ async fn publish_and_wait_gives_up_after_the_call_timeout() {
 
 #[tokio::test]
 async fn unsubscribe_discards_the_events_still_queued_for_the_subscription() {
-    let bus = bus().await;
-    let (handler, mut held) = held_handler();
-    let sub = bus.subscribe_async("t", handler).await.unwrap();
-    // Published together: the subscription's task takes them as one batch.
-    for n in 1..=3 {
-        bus.publish("t", n).unwrap();
-    }
-    assert_eq!(receive(&mut held.started, 1).await, [1]);
+    // Events 2 and 3 are already in the task's batch, not in the bus's queue.
+    let (bus, sub, mut held) = held_on_first_of_three().await;
     assert_eq!(sub.unsubscribe().await, Ok(true));
     // The handler that was running finishes; no other starts.
     held.gate.add_permits(10);
@@ -273,13 +252,7 @@ async fn unsubscribe_discards_the_events_still_queued_for_the_subscription() {
 
 #[tokio::test]
 async fn dropping_a_subscription_stops_its_handler_before_the_bus_hears_of_it() {
-    let bus = bus().await;
-    let (handler, mut held) = held_handler();
-    let sub = bus.subscribe_async("t", handler).await.unwrap();
-    for n in 1..=3 {
-        bus.publish("t", n).unwrap();
-    }
-    assert_eq!(receive(&mut held.started, 1).await, [1]);
+    let (bus, sub, held) = held_on_first_of_three().await;
     drop(sub);
     held.gate.add_permits(10);
     ended(held.alive).await;
@@ -290,13 +263,7 @@ async fn dropping_a_subscription_stops_its_handler_before_the_bus_hears_of_it() 
 
 #[tokio::test]
 async fn a_graceful_stop_lets_subscribers_finish_what_was_published_before_it() {
-    let bus = bus().await;
-    let (handler, mut held) = held_handler();
-    let sub = bus.subscribe_async("t", handler).await.unwrap();
-    for n in 1..=3 {
-        bus.publish("t", n).unwrap();
-    }
-    assert_eq!(receive(&mut held.started, 1).await, [1]);
+    let (bus, sub, held) = held_on_first_of_three().await;
     bus.stop().await.unwrap();
     assert!(sub.is_active(), "still running what was queued");
     held.gate.add_permits(3);
@@ -307,13 +274,7 @@ async fn a_graceful_stop_lets_subscribers_finish_what_was_published_before_it() 
 
 #[tokio::test]
 async fn a_killed_bus_ends_its_subscriptions_and_drops_what_was_queued() {
-    let bus = bus().await;
-    let (handler, mut held) = held_handler();
-    let sub = bus.subscribe_async("t", handler).await.unwrap();
-    for n in 1..=3 {
-        bus.publish("t", n).unwrap();
-    }
-    assert_eq!(receive(&mut held.started, 1).await, [1]);
+    let (bus, sub, held) = held_on_first_of_three().await;
     bus.kill().await;
     assert!(!sub.is_active());
     held.gate.add_permits(3);
@@ -323,7 +284,7 @@ async fn a_killed_bus_ends_its_subscriptions_and_drops_what_was_queued() {
 
 #[tokio::test]
 async fn a_stopped_bus_ends_the_tasks_of_idle_subscriptions() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let (handler, held) = held_handler();
     let _sub = bus.subscribe_async("t", handler).await.unwrap();
     bus.stop().await.unwrap();
@@ -332,7 +293,7 @@ async fn a_stopped_bus_ends_the_tasks_of_idle_subscriptions() {
 
 #[tokio::test]
 async fn flush_waits_for_a_held_subscriber_and_not_for_later_events() {
-    let bus = bus().await;
+    let bus = start_bus().await;
     let (handler, mut held) = held_handler();
     let _sub = bus.subscribe_async("t", handler).await.unwrap();
     bus.publish("t", 1).unwrap();

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use noex_core::event_bus::{EventBus, Subscription};
 use noex_core::prelude::*;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
@@ -128,4 +129,33 @@ pub async fn ended(alive: oneshot::Receiver<()>) {
         .await
         .expect("the subscription's task did not end");
     assert!(outcome.is_err(), "nothing is ever sent on `alive`");
+}
+
+/// A running bus of `u64` events.
+pub async fn start_bus() -> ServerRef<EventBus<u64>> {
+    EventBus::<u64>::new().start().await.unwrap()
+}
+
+/// A bus with one [`Held`] subscription to `t` that has taken events 1, 2 and 3 in one
+/// batch (they were published together) and is held on the first.
+pub async fn held_on_first_of_three() -> (ServerRef<EventBus<u64>>, Subscription<u64>, Held) {
+    let bus = start_bus().await;
+    let (handler, mut held) = held_handler();
+    let sub = bus.subscribe_async("t", handler).await.unwrap();
+    for n in 1..=3 {
+        bus.publish("t", n).unwrap();
+    }
+    assert_eq!(receive(&mut held.started, 1).await, [1]);
+    (bus, sub, held)
+}
+
+/// The numbers a [`Collector`] has received, in order.
+pub async fn seen_numbers(collector: &ServerRef<Collector>) -> Vec<u64> {
+    collector
+        .seen()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect()
 }
