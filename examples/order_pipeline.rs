@@ -95,7 +95,7 @@ pub struct Inventory {
 
 impl InventoryHandler for Inventory {
     async fn init(&mut self, ctx: &mut Ctx<Self>) -> Result<(), BoxError> {
-        // Subscribe on startup, as the seed does; events arrive as casts to this server,
+        // Subscribe on startup, as in the guide; events arrive as casts to this server,
         // so they are handled one at a time with the server's own state. The
         // subscription ends with the server, and is made again at each restart.
         let subscription = event_bus()?

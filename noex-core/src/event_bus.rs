@@ -283,7 +283,7 @@ impl<E> Drop for Sub<E> {
 ///
 /// # Examples
 ///
-/// A named bus, found through the registry as the seeds' services do:
+/// A named bus, which services find through the registry instead of being handed it:
 ///
 /// ```
 /// use noex_core::prelude::*;

@@ -7,7 +7,7 @@ use noex_core::prelude::*;
 
 use crate::support::Journal;
 
-/// `(pattern, topic, matches)`: the seeds' examples first, then the edges.
+/// `(pattern, topic, matches)`: the guide's examples first, then the edges.
 const TABLE: &[(&str, &str, bool)] = &[
     // Exact topics.
     ("user.created", "user.created", true),
