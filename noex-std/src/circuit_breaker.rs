@@ -138,6 +138,9 @@ pub enum FailureMode {
     },
 }
 
+/// How many events a slow subscriber may fall behind before it misses some.
+const EVENT_BUFFER: usize = 256;
+
 type Predicate = Arc<dyn Fn(&dyn Any) -> Option<bool> + Send + Sync>;
 
 /// How a [`CircuitBreaker`] behaves. Defaults: 5 consecutive failures open it, 30 s
@@ -479,8 +482,9 @@ impl CircuitBreaker {
         options: StartOptions,
     ) -> Result<CircuitBreaker, StartError> {
         config.validate()?;
-        let shared = Arc::new(Shared::new(config));
-        let server = BreakerServer::new(shared.clone())
+        let events = broadcast::channel(EVENT_BUFFER).0;
+        let shared = Arc::new(Shared::new(config, events.downgrade()));
+        let server = BreakerServer::new(shared.clone(), events)
             .start_with(options)
             .await?;
         Ok(CircuitBreaker { server, shared })
@@ -605,9 +609,10 @@ impl CircuitBreaker {
     }
 
     /// State changes from now on. A subscriber more than 256 events behind misses the
-    /// oldest ([`broadcast::error::RecvError::Lagged`]).
+    /// oldest ([`broadcast::error::RecvError::Lagged`]); the receiver ends when the
+    /// breaker's server does.
     pub fn subscribe(&self) -> broadcast::Receiver<CircuitEvent> {
-        self.shared.events.subscribe()
+        crate::subscribe(&self.shared.events)
     }
 
     /// The configured name.

@@ -21,5 +21,17 @@ pub mod circuit_breaker;
 pub mod rate_limiter;
 pub mod worker_pool;
 
+/// A subscription through a weak sender: the server holds the only strong sender, so a
+/// receiver ends ([`RecvError::Closed`](tokio::sync::broadcast::error::RecvError)) when
+/// the server is gone, whoever still holds a handle.
+fn subscribe<T: Clone>(
+    events: &tokio::sync::broadcast::WeakSender<T>,
+) -> tokio::sync::broadcast::Receiver<T> {
+    match events.upgrade() {
+        Some(sender) => sender.subscribe(),
+        None => tokio::sync::broadcast::channel(1).1,
+    }
+}
+
 #[cfg(test)]
 mod test_support;

@@ -280,7 +280,7 @@ type SubmitFn<J, O> = Box<dyn Fn(Queued<J, O>) -> Result<(), Option<Queued<J, O>
 struct Shared<J, O> {
     queue_slots: Arc<Semaphore>,
     next_id: AtomicU64,
-    events: broadcast::Sender<PoolEvent>,
+    events: broadcast::WeakSender<PoolEvent>,
     submit: SubmitFn<J, O>,
 }
 
@@ -375,7 +375,8 @@ impl<J: Send + 'static, O: Send + 'static> WorkerPool<J, O> {
             Arc::new(move || Box::new(handler.clone()) as Box<dyn DynHandler<J, O>>);
         let queue_slots = Arc::new(Semaphore::new(config.queue_capacity));
         let events = broadcast::channel(EVENT_BUFFER).0;
-        let dispatcher = Dispatcher::new(config, factory, queue_slots.clone(), events.clone());
+        let weak_events = events.downgrade();
+        let dispatcher = Dispatcher::new(config, factory, queue_slots.clone(), events);
         let server = dispatcher.start_with(options).await?;
         let target = server.clone();
         let submit: SubmitFn<J, O> = Box::new(move |queued| {
@@ -389,7 +390,7 @@ impl<J: Send + 'static, O: Send + 'static> WorkerPool<J, O> {
         let shared = Arc::new(Shared {
             queue_slots,
             next_id: AtomicU64::new(1),
-            events,
+            events: weak_events,
             submit,
         });
         Ok(WorkerPool { server, shared })
@@ -470,9 +471,10 @@ impl<J: Send + 'static, O: Send + 'static> WorkerPool<J, O> {
     }
 
     /// Events from now on: completions, jobs lost to crashes, worker restarts. A
-    /// subscriber more than 1024 events behind misses the oldest.
+    /// subscriber more than 1024 events behind misses the oldest; the receiver ends when
+    /// the pool stops.
     pub fn subscribe(&self) -> broadcast::Receiver<PoolEvent> {
-        self.shared.events.subscribe()
+        crate::subscribe(&self.shared.events)
     }
 
     /// The pool's counters.

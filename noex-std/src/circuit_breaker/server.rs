@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use noex_core::prelude::*;
+use tokio::sync::broadcast;
 
 use super::shared::{Shared, bump};
 use super::{CircuitEvent, CircuitState};
@@ -56,6 +57,8 @@ pub(crate) enum BreakerMsg {
 #[gen_server(messages = BreakerMsg)]
 pub(crate) struct BreakerServer {
     shared: Arc<Shared>,
+    /// The only strong sender: subscriptions end when the server does.
+    events: broadcast::Sender<CircuitEvent>,
     state: CircuitState,
     generation: u64,
     probes_in_flight: u32,
@@ -64,9 +67,13 @@ pub(crate) struct BreakerServer {
 }
 
 impl BreakerServer {
-    pub(crate) fn new(shared: Arc<Shared>) -> BreakerServer {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        events: broadcast::Sender<CircuitEvent>,
+    ) -> BreakerServer {
         BreakerServer {
             shared,
+            events,
             state: CircuitState::Closed,
             generation: 0,
             probes_in_flight: 0,
@@ -108,7 +115,7 @@ impl BreakerServer {
         if from != to {
             bump(&self.shared.counters.transitions);
             // No subscriber is not an error.
-            let _ = self.shared.events.send(CircuitEvent {
+            let _ = self.events.send(CircuitEvent {
                 name: config.name.clone(),
                 from,
                 to,

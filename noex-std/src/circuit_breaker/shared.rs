@@ -179,13 +179,16 @@ pub(crate) struct Shared {
     epoch: Instant,
     pub(crate) closed: ClosedCounter,
     pub(crate) counters: Counters,
-    pub(crate) events: broadcast::Sender<CircuitEvent>,
+    pub(crate) events: broadcast::WeakSender<CircuitEvent>,
     /// Cleared when the server's state is dropped (it stopped, crashed or was killed).
     running: AtomicBool,
 }
 
 impl Shared {
-    pub(crate) fn new(config: CircuitBreakerConfig) -> Shared {
+    pub(crate) fn new(
+        config: CircuitBreakerConfig,
+        events: broadcast::WeakSender<CircuitEvent>,
+    ) -> Shared {
         Shared {
             closed: ClosedCounter::new(&config.mode),
             config,
@@ -193,7 +196,7 @@ impl Shared {
             open_until: AtomicU64::new(0),
             epoch: Instant::now(),
             counters: Counters::default(),
-            events: broadcast::channel(EVENT_BUFFER).0,
+            events,
             running: AtomicBool::new(true),
         }
     }
@@ -243,6 +246,3 @@ impl Shared {
         }
     }
 }
-
-/// How many events a slow subscriber may fall behind before it misses some.
-const EVENT_BUFFER: usize = 256;

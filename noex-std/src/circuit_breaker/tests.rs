@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use crate::test_support::{assert_invalid, settle};
+use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, advance, sleep};
 
 use super::{
@@ -400,9 +401,20 @@ async fn rate_mode_forgets_calls_older_than_the_window() {
 // ---- lifecycle and configuration ----------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
-async fn a_stopped_breaker_makes_no_calls() {
+async fn a_stopped_or_killed_breaker_makes_no_calls() {
     let b = breaker(CircuitBreakerConfig::new()).await;
+    let mut rx = b.subscribe();
     b.stop().await.unwrap();
+    assert!(matches!(
+        ok(&b).await,
+        Err(CircuitBreakerError::Unavailable(_))
+    ));
+    // Subscriptions end with the server, though handles remain.
+    assert_eq!(rx.recv().await, Err(RecvError::Closed));
+    assert_eq!(b.subscribe().recv().await, Err(RecvError::Closed));
+
+    let b = breaker(CircuitBreakerConfig::new()).await;
+    b.server.kill().await; // no terminate: the state is dropped all the same
     assert!(matches!(
         ok(&b).await,
         Err(CircuitBreakerError::Unavailable(_))

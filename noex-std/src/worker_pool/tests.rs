@@ -2,6 +2,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use noex_core::ExitReason;
+use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, sleep};
 
 use super::{JobError, JobHandler, PoolEvent, SubmitError, WorkerPool, WorkerPoolConfig};
@@ -203,7 +204,9 @@ async fn stopping_fails_pending_jobs_and_waiting_submitters() {
         tokio::spawn(async move { pool.submit(job("waiting", 1)).await.map(|_| ()) })
     };
     settle().await;
+    let mut events = pool.subscribe();
     pool.stop().await.unwrap();
+    assert_eq!(events.recv().await, Err(RecvError::Closed));
     // The running job finished during the shutdown, but its answer went down with the pool.
     assert_eq!(running.await, Err(JobError::PoolStopped));
     assert_eq!(queued.await, Err(JobError::PoolStopped));
