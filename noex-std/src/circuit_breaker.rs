@@ -54,6 +54,10 @@
 //! [`call_timeout`](CircuitBreakerConfig::call_timeout). An `Err` the predicate rejects
 //! (a 404, a validation error: the dependency answered) counts as a success.
 //!
+//! **OTP** has no breaker of its own; Erlang's `fuse` library is the usual one. It
+//! melts after N failures within a time span and heals after a delay, with no
+//! half-open probing; this breaker follows the seeds (and resilience4j) instead.
+//!
 //! # Examples
 //!
 //! ```

@@ -28,6 +28,10 @@
 //! * **Events** ([`subscribe`](WorkerPool::subscribe)): each completion, each job lost
 //!   to a crash, each worker restart. **Stats**: [`stats`](WorkerPool::stats).
 //!
+//! **OTP**: the Erlang counterpart is a library, `poolboy`, which lends workers to
+//! callers (checkout/checkin) and leaves the queueing to them. This pool queues the jobs
+//! itself, by priority, and answers each submitter, as the seeds' dispatcher does.
+//!
 //! # Examples
 //!
 //! ```

@@ -243,9 +243,14 @@ impl<J: Send + 'static, O: Send + 'static> DispatchHandler<J, O> for Dispatcher<
                 pid: worker.pid(),
             });
         }
-        self.workers[index].worker = Some(worker);
-        self.idle.push(index);
-        self.dispatch();
+        let slot = &mut self.workers[index];
+        slot.worker = Some(worker);
+        // The previous worker's job, if its down notice is still on the way, keeps the
+        // slot busy until that notice fails it.
+        if slot.running.is_none() {
+            self.idle.push(index);
+            self.dispatch();
+        }
     }
 
     async fn done(&mut self, index: usize, id: u64, output: O, _ctx: &mut Ctx<Self>) {
@@ -307,14 +312,19 @@ impl<J: Send + 'static, O: Send + 'static> DispatchHandler<J, O> for Dispatcher<
             if let Some(running) = slot.running.take_if(|r| r.pid == down.pid) {
                 let error = JobError::WorkerCrashed(down.reason.clone());
                 let _ = running.reply.send(Err(error));
+                let replaced = slot.worker.is_some(); // its successor is already up
                 self.stats.crashed += 1;
                 self.emit(PoolEvent::JobFailed {
                     id: running.id,
                     worker: index,
                     reason: down.reason.clone(),
                 });
+                if replaced {
+                    self.idle.push(index);
+                }
             }
         }
+        self.dispatch();
     }
 
     async fn terminate(&mut self, _reason: &ExitReason, _ctx: &mut Ctx<Self>) {
