@@ -51,9 +51,9 @@
 //! nanoseconds of work (see the crate's benchmarks). Independent limits (tiers, or
 //! shards by key) are independent servers and run in parallel: see [`TieredRateLimiter`].
 //!
-//! **OTP** has no rate limiter; Erlang libraries (`jobs`, `ratx`) queue or shed load by
-//! token buckets, which allow a burst after idling. This one follows the seeds' sliding
-//! window instead.
+//! **OTP** has no rate limiter; the nearest Erlang library is `jobs`, a load regulator
+//! (rate and counter regulators in front of queues). This one follows the seeds'
+//! per-key sliding window.
 //!
 //! # Examples
 //!
