@@ -17,6 +17,7 @@ mod registry_api;
 mod registry_cleanup;
 mod registry_races;
 mod supervisor_api;
+mod supervisor_dynamic;
 mod supervisor_events;
 mod supervisor_exit_reasons;
 mod supervisor_named;

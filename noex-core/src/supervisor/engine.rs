@@ -13,7 +13,7 @@ use super::{
     ChildCounts, ChildInfo, ChildKind, ChildSpec, Restart, Shutdown, Strategy, SupervisorError,
     SupervisorEvent,
 };
-use crate::{Ctx, Down, ExitReason, GenServer, MonitorRef, Pid, ProcessRef, StopError};
+use crate::{Ctx, Down, ExitReason, GenServer, MonitorRef, Pid, ProcessRef};
 
 #[derive(Clone, Debug)]
 pub(crate) struct Config {
@@ -56,6 +56,8 @@ pub(crate) struct Engine {
     children: BTreeMap<u64, Child>,
     by_id: HashMap<Arc<str>, u64>,
     by_monitor: HashMap<MonitorRef, u64>,
+    /// Running children by pid (dynamic supervisors terminate children by pid).
+    by_pid: HashMap<Pid, u64>,
     next_seq: u64,
     restarts: VecDeque<Instant>,
     events: broadcast::Sender<SupervisorEvent>,
@@ -74,6 +76,7 @@ impl Engine {
             children: BTreeMap::new(),
             by_id: HashMap::new(),
             by_monitor: HashMap::new(),
+            by_pid: HashMap::new(),
             next_seq: 0,
             restarts: VecDeque::new(),
             events,
@@ -168,6 +171,7 @@ impl Engine {
             Ok(Ok(process)) => {
                 let monitor = ctx.monitor(&process);
                 self.by_monitor.insert(monitor, seq);
+                self.by_pid.insert(process.pid(), seq);
                 self.linked().insert(process.pid(), process.clone());
                 if let Some(child) = self.children.get_mut(&seq) {
                     child.process = Some(process.clone());
@@ -234,10 +238,9 @@ impl Engine {
     }
 
     pub(crate) fn seq_of_pid(&self, pid: Pid) -> Result<u64, SupervisorError> {
-        self.children
-            .iter()
-            .find(|(_, c)| c.process.as_ref().is_some_and(|p| p.pid() == pid))
-            .map(|(seq, _)| *seq)
+        self.by_pid
+            .get(&pid)
+            .copied()
             .ok_or_else(|| SupervisorError::NotFound(pid.to_string()))
     }
 
@@ -270,35 +273,58 @@ impl Engine {
 
     /// Shuts one child down (if running) and waits for it to be gone.
     async fn shut_down<S: GenServer>(&mut self, seq: u64, ctx: &mut Ctx<S>) {
-        let Some(child) = self.children.get_mut(&seq) else {
-            return;
-        };
-        let Some(process) = child.process.take() else {
-            return;
-        };
+        if let Some(stopping) = self.begin_shut_down(seq, ctx) {
+            self.finish_shut_down(stopping).await;
+        }
+    }
+
+    /// Detaches a running child from the supervisor and asks it to stop per its
+    /// [`Shutdown`]: a stop request with reason `Shutdown`, or a kill.
+    fn begin_shut_down<S: GenServer>(&mut self, seq: u64, ctx: &mut Ctx<S>) -> Option<Stopping> {
+        let child = self.children.get_mut(&seq)?;
+        let process = child.process.take()?;
+        self.by_pid.remove(&process.pid());
         if let Some(monitor) = child.monitor.take() {
             ctx.demonitor(monitor);
             self.by_monitor.remove(&monitor);
         }
-        let id = child.spec.id.clone();
-        let shutdown = child.spec.effective_shutdown();
-        match shutdown {
+        let wait = match child.spec.effective_shutdown() {
             Shutdown::BrutalKill => {
-                process.kill().await;
+                process.core().abort();
+                Wait::Killed
             }
             Shutdown::Timeout(t) => {
-                if let Err(StopError::Timeout { .. }) =
-                    process.stop_timeout(ExitReason::Shutdown, t).await
-                {
-                    tracing::warn!(child = %id, pid = %process.pid(), "child ignored shutdown; killing it");
-                    process.kill().await;
-                }
+                process.inner.request_stop(ExitReason::Shutdown);
+                Wait::Until(Instant::now() + t)
             }
             Shutdown::Infinity => {
-                let _ = process.stop_with(ExitReason::Shutdown).await;
+                process.inner.request_stop(ExitReason::Shutdown);
+                Wait::Forever
             }
-        }
-        let reason = process.wait().await;
+        };
+        Some(Stopping {
+            id: child.spec.id.clone(),
+            process,
+            wait,
+        })
+    }
+
+    /// Waits for a child asked to stop to be gone, killing it when its shutdown time
+    /// runs out.
+    async fn finish_shut_down(&mut self, stopping: Stopping) {
+        let Stopping { id, process, wait } = stopping;
+        let reason = match wait {
+            Wait::Killed | Wait::Forever => process.wait().await,
+            Wait::Until(deadline) => {
+                match tokio::time::timeout_at(deadline, process.wait()).await {
+                    Ok(reason) => reason,
+                    Err(_) => {
+                        tracing::warn!(child = %id, pid = %process.pid(), "child ignored shutdown; killing it");
+                        process.kill().await
+                    }
+                }
+            }
+        };
         self.linked().remove(&process.pid());
         self.emit(SupervisorEvent::ChildTerminated {
             id,
@@ -382,6 +408,7 @@ impl Engine {
         let child = self.children.get_mut(&seq)?;
         child.process = None;
         child.monitor = None;
+        self.by_pid.remove(&down.pid);
         let id = child.spec.id.clone();
         let restart = match child.spec.restart {
             Restart::Permanent => true,
@@ -473,11 +500,41 @@ impl Engine {
         ExitReason::Shutdown
     }
 
-    /// Stops every running child in reverse start order.
+    /// Stops every running child: a static supervisor one at a time in reverse start
+    /// order, each given its shutdown time; a dynamic one all at once, as OTP does for
+    /// `simple_one_for_one` (its children have no order, and waiting for them one by one
+    /// would multiply the shutdown time by their number).
     pub(crate) async fn shutdown_all<S: GenServer>(&mut self, ctx: &mut Ctx<S>) {
         let seqs: Vec<u64> = self.children.keys().rev().copied().collect();
-        for seq in seqs {
-            self.shut_down(seq, ctx).await;
+        if self.config.dynamic {
+            let stopping: Vec<Stopping> = seqs
+                .into_iter()
+                .filter_map(|seq| self.begin_shut_down(seq, ctx))
+                .collect();
+            for stopping in stopping {
+                self.finish_shut_down(stopping).await;
+            }
+        } else {
+            for seq in seqs {
+                self.shut_down(seq, ctx).await;
+            }
         }
     }
+}
+
+/// A child asked to stop, not yet waited for.
+struct Stopping {
+    id: Arc<str>,
+    process: ProcessRef,
+    wait: Wait,
+}
+
+/// How long to wait for a child asked to stop before killing it.
+enum Wait {
+    /// It was killed; wait for its exit to complete.
+    Killed,
+    /// Kill it if it has not exited by then.
+    Until(Instant),
+    /// Wait as long as it takes.
+    Forever,
 }
