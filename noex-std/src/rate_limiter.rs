@@ -30,7 +30,7 @@
 //! * **Exact when `max_requests <= slots`:** then `g = 0` and every entry holds the
 //!   requests of one instant: this is the exact sliding log.
 //! * **Memory:** at most `slots` entries of 16 bytes per key whatever `max_requests` is,
-//!   plus the key itself twice (the map and the eviction queue share one allocation).
+//!   plus the key, stored once and shared by the map and the eviction queue.
 //!
 //! `retry_after` and `reset_after` are exact for this accounting: after `retry_after`
 //! the request is admitted (if nothing else consumed meanwhile).
