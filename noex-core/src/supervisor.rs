@@ -87,8 +87,9 @@
 //! * A child is shut down by a stop request queued behind its pending messages (what OTP
 //!   does for children that trap exits); a child that does not trap exits in OTP would be
 //!   stopped without running `terminate`. Use [`Shutdown::BrutalKill`] for that.
-//! * A restart that fails to start counts as one more restart and is retried at once,
-//!   until it succeeds or the intensity is exceeded (OTP retries through its mailbox).
+//! * A restart that fails to start counts as one more restart and is tried again
+//!   through the supervisor's mailbox, as OTP does, so requests are handled between
+//!   attempts.
 //! * Lifecycle [events](SupervisorEvent) are published on a broadcast channel.
 
 use std::sync::Arc;
@@ -226,6 +227,10 @@ pub enum SupervisorError {
     /// The child is running; terminate it first.
     #[error("child {0:?} is running; terminate it first")]
     Running(String),
+    /// A restart of the child failed to start and waits to be tried again (OTP's
+    /// `restarting`); terminate it first to call the restart off.
+    #[error("child {0:?} is being restarted; terminate it first")]
+    Restarting(String),
     /// The child's start function failed.
     #[error("child {id:?} failed to start: {reason}")]
     StartFailed {
@@ -321,6 +326,9 @@ pub enum SupervisorMsg {
     CountChildren,
     /// Subscribes to events.
     Subscribe,
+    /// Tries again a restart that failed to start (sent by the supervisor to itself).
+    #[doc(hidden)]
+    TryAgain(u64),
 }
 
 #[doc(hidden)]
@@ -345,6 +353,7 @@ impl Messages for SupervisorMsg {
             SupervisorMsg::WhichChildren => "WhichChildren",
             SupervisorMsg::CountChildren => "CountChildren",
             SupervisorMsg::Subscribe => "Subscribe",
+            SupervisorMsg::TryAgain(_) => "TryAgain",
         }
     }
 }
@@ -407,6 +416,12 @@ impl Dispatch<Supervisor> for SupervisorMsg {
             (SupervisorMsg::Subscribe, Some(SupervisorReply::Subscribe(r))) => {
                 r.send(engine.events().subscribe());
             }
+            (SupervisorMsg::TryAgain(seq), _) => {
+                engine
+                    .try_again(seq, ctx)
+                    .await
+                    .apply(ctx, SupervisorMsg::TryAgain);
+            }
             (
                 SupervisorMsg::WhichChildren
                 | SupervisorMsg::CountChildren
@@ -424,9 +439,10 @@ impl Dispatch<Supervisor> for SupervisorMsg {
 
     async fn handle_down(server: &mut Supervisor, down: Down, ctx: &mut Ctx<Supervisor>) {
         if let Some(engine) = server.engine.as_mut() {
-            if let Some(reason) = engine.child_down(down, ctx).await {
-                ctx.stop(reason);
-            }
+            engine
+                .child_down(down, ctx)
+                .await
+                .apply(ctx, SupervisorMsg::TryAgain);
         }
     }
 }

@@ -252,6 +252,22 @@ pub async fn next_event(events: &mut broadcast::Receiver<SupervisorEvent>) -> Su
         .expect("the event channel closed")
 }
 
+/// Waits for events until one described as `last`, and returns them all, described.
+pub async fn events_until(
+    events: &mut broadcast::Receiver<SupervisorEvent>,
+    last: &str,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    loop {
+        let event = describe(&next_event(events).await);
+        let done = event == last;
+        out.push(event);
+        if done {
+            return out;
+        }
+    }
+}
+
 /// Strings from `&str`s, for comparing with journals and described events.
 pub fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()

@@ -156,6 +156,9 @@ pub enum DynamicSupervisorMsg<A> {
     CountChildren,
     /// Subscribes to events.
     Subscribe,
+    /// Tries again a restart that failed to start (sent by the supervisor to itself).
+    #[doc(hidden)]
+    TryAgain(u64),
 }
 
 #[doc(hidden)]
@@ -178,6 +181,7 @@ impl<A: Clone + Send + Sync + 'static> Messages for DynamicSupervisorMsg<A> {
             DynamicSupervisorMsg::WhichChildren => "WhichChildren",
             DynamicSupervisorMsg::CountChildren => "CountChildren",
             DynamicSupervisorMsg::Subscribe => "Subscribe",
+            DynamicSupervisorMsg::TryAgain(_) => "TryAgain",
         }
     }
 }
@@ -239,6 +243,12 @@ impl<A: Clone + Send + Sync + 'static> Dispatch<DynamicSupervisor<A>> for Dynami
             (DynamicSupervisorMsg::Subscribe, Some(DynamicSupervisorReply::Subscribe(r))) => {
                 r.send(engine.events().subscribe());
             }
+            (DynamicSupervisorMsg::TryAgain(seq), _) => {
+                engine
+                    .try_again(seq, ctx)
+                    .await
+                    .apply(ctx, DynamicSupervisorMsg::TryAgain);
+            }
             (
                 DynamicSupervisorMsg::WhichChildren
                 | DynamicSupervisorMsg::CountChildren
@@ -264,9 +274,10 @@ impl<A: Clone + Send + Sync + 'static> Dispatch<DynamicSupervisor<A>> for Dynami
         ctx: &mut Ctx<DynamicSupervisor<A>>,
     ) {
         if let Some(engine) = server.engine.as_mut() {
-            if let Some(reason) = engine.child_down(down, ctx).await {
-                ctx.stop(reason);
-            }
+            engine
+                .child_down(down, ctx)
+                .await
+                .apply(ctx, DynamicSupervisorMsg::TryAgain);
         }
     }
 }

@@ -46,6 +46,41 @@ struct Child {
     spec: ChildSpec,
     process: Option<ProcessRef>,
     monitor: Option<MonitorRef>,
+    /// Set while a failed restart waits to be tried again: the exit that caused it.
+    restarting: Option<ExitReason>,
+}
+
+/// What the supervisor must do after the engine handled a child's exit.
+#[must_use]
+pub(crate) enum Next {
+    /// Nothing more.
+    Continue,
+    /// A restart of this child failed to start: send yourself a message to try again.
+    TryAgain(u64),
+    /// The restart intensity was exceeded and the children are stopped: exit with this.
+    Exit(ExitReason),
+}
+
+impl Next {
+    /// Does it: `try_again` makes the server's own retry message.
+    pub(crate) fn apply<S: GenServer>(
+        self,
+        ctx: &mut Ctx<S>,
+        try_again: impl FnOnce(u64) -> S::Msg,
+    ) {
+        match self {
+            Next::Continue => {}
+            Next::Exit(reason) => ctx.stop(reason),
+            Next::TryAgain(seq) => {
+                // Through the mailbox, as OTP's `try_again_restart` cast: what was queued
+                // meanwhile (a shutdown, a call) is handled before the next attempt.
+                if let Err(e) = ctx.this().cast(try_again(seq)) {
+                    // A bounded mailbox is full; a timer message is not refused.
+                    ctx.send_after(Duration::ZERO, e.into_inner());
+                }
+            }
+        }
+    }
 }
 
 /// Children a supervisor kills if it dies without running `terminate` (OTP links).
@@ -113,6 +148,7 @@ impl Engine {
                 spec,
                 process: None,
                 monitor: None,
+                restarting: None,
             },
         );
         seq
@@ -176,6 +212,7 @@ impl Engine {
                 if let Some(child) = self.children.get_mut(&seq) {
                     child.process = Some(process.clone());
                     child.monitor = Some(monitor);
+                    child.restarting = None;
                 }
                 self.emit(SupervisorEvent::ChildStarted {
                     id,
@@ -261,11 +298,12 @@ impl Engine {
         ctx: &mut Ctx<S>,
     ) -> Result<(), SupervisorError> {
         self.shut_down(seq, ctx).await;
-        let forget = self
-            .children
-            .get(&seq)
-            .is_some_and(|c| self.config.dynamic || c.spec.restart == Restart::Temporary);
-        if forget {
+        let Some(child) = self.children.get_mut(&seq) else {
+            return Ok(());
+        };
+        // A restart waiting to be tried again is called off, as in OTP.
+        child.restarting = None;
+        if self.config.dynamic || child.spec.restart == Restart::Temporary {
             self.remove(seq);
         }
         Ok(())
@@ -338,20 +376,24 @@ impl Engine {
         id: &str,
         ctx: &mut Ctx<S>,
     ) -> Result<ProcessRef, SupervisorError> {
-        let seq = self.seq_of(id)?;
-        if self.children.get(&seq).is_some_and(|c| c.process.is_some()) {
-            return Err(SupervisorError::Running(id.to_string()));
-        }
+        let seq = self.stopped(id)?;
         self.start_at(seq, ctx).await
     }
 
     pub(crate) fn delete_child(&mut self, id: &str) -> Result<(), SupervisorError> {
-        let seq = self.seq_of(id)?;
-        if self.children.get(&seq).is_some_and(|c| c.process.is_some()) {
-            return Err(SupervisorError::Running(id.to_string()));
-        }
+        let seq = self.stopped(id)?;
         self.remove(seq);
         Ok(())
+    }
+
+    /// The child `id`, if it neither runs nor waits for a restart to be tried again.
+    fn stopped(&self, id: &str) -> Result<u64, SupervisorError> {
+        let seq = self.seq_of(id)?;
+        match self.children.get(&seq) {
+            Some(c) if c.process.is_some() => Err(SupervisorError::Running(id.to_string())),
+            Some(c) if c.restarting.is_some() => Err(SupervisorError::Restarting(id.to_string())),
+            _ => Ok(seq),
+        }
     }
 
     pub(crate) fn which_children(&self) -> Vec<ChildInfo> {
@@ -397,15 +439,14 @@ impl Engine {
         self.restarts.len() > self.config.max_restarts as usize
     }
 
-    /// Handles a child's exit. Returns `Some(reason)` when the supervisor must exit
-    /// (restart intensity exceeded).
-    pub(crate) async fn child_down<S: GenServer>(
-        &mut self,
-        down: Down,
-        ctx: &mut Ctx<S>,
-    ) -> Option<ExitReason> {
-        let seq = self.by_monitor.remove(&down.monitor)?;
-        let child = self.children.get_mut(&seq)?;
+    /// Handles a child's exit: restarts it (and its group) if its restart type says so.
+    pub(crate) async fn child_down<S: GenServer>(&mut self, down: Down, ctx: &mut Ctx<S>) -> Next {
+        let Some(seq) = self.by_monitor.remove(&down.monitor) else {
+            return Next::Continue;
+        };
+        let Some(child) = self.children.get_mut(&seq) else {
+            return Next::Continue;
+        };
         child.process = None;
         child.monitor = None;
         self.by_pid.remove(&down.pid);
@@ -426,17 +467,42 @@ impl Engine {
             if temporary || self.config.dynamic {
                 self.remove(seq);
             }
-            return None;
+            return Next::Continue;
         }
+        self.restart(seq, down.reason, ctx).await
+    }
+
+    /// Tries again a restart whose start failed (OTP's `try_again_restart`), unless the
+    /// child was meanwhile started or terminated by hand.
+    pub(crate) async fn try_again<S: GenServer>(&mut self, seq: u64, ctx: &mut Ctx<S>) -> Next {
+        let Some(reason) = self
+            .children
+            .get_mut(&seq)
+            .and_then(|child| child.restarting.take())
+        else {
+            return Next::Continue;
+        };
+        self.restart(seq, reason, ctx).await
+    }
+
+    /// One restart, counted against the intensity: the child `seq` and its group per the
+    /// strategy. The rest of the group is stopped in reverse start order, then the group
+    /// is started in order. If a start fails, the restart is tried again later, through
+    /// the mailbox ([`Next::TryAgain`]), and counts again then, as in OTP.
+    async fn restart<S: GenServer>(
+        &mut self,
+        seq: u64,
+        reason: ExitReason,
+        ctx: &mut Ctx<S>,
+    ) -> Next {
         if self.restart_exceeds_intensity() {
-            return Some(self.give_up(ctx).await);
+            return Next::Exit(self.give_up(ctx).await);
         }
         let group: Vec<u64> = match self.config.strategy {
             Strategy::OneForOne => vec![seq],
             Strategy::OneForAll => self.children.keys().copied().collect(),
             Strategy::RestForOne => self.children.range(seq..).map(|(s, _)| *s).collect(),
         };
-        // Stop the rest of the group in reverse start order, then restart it in order.
         for &s in group.iter().rev() {
             if s != seq {
                 self.shut_down(s, ctx).await;
@@ -450,40 +516,24 @@ impl Engine {
                 self.remove(s);
                 continue;
             }
-            if self.restart_with_retries(s, &down, ctx).await.is_err() {
-                return Some(self.give_up(ctx).await);
-            }
-        }
-        None
-    }
-
-    /// Restarts one child; a failed start counts as a further restart and is retried
-    /// until it succeeds or the intensity is exceeded (OTP's `try_again_restart`).
-    async fn restart_with_retries<S: GenServer>(
-        &mut self,
-        seq: u64,
-        down: &Down,
-        ctx: &mut Ctx<S>,
-    ) -> Result<(), ()> {
-        loop {
-            match self.start_at(seq, ctx).await {
-                Ok(process) => {
-                    if let Some(child) = self.children.get(&seq) {
-                        self.emit(SupervisorEvent::ChildRestarted {
-                            id: child.spec.id.clone(),
-                            pid: process.pid(),
-                            reason: down.reason.clone(),
-                        });
-                    }
-                    return Ok(());
-                }
+            let id = child.spec.id.clone();
+            match self.start_at(s, ctx).await {
+                Ok(process) => self.emit(SupervisorEvent::ChildRestarted {
+                    id,
+                    pid: process.pid(),
+                    reason: reason.clone(),
+                }),
                 Err(_) => {
-                    if self.restart_exceeds_intensity() {
-                        return Err(());
+                    // The children after it in the group stay down until the retry,
+                    // which restarts the group of `s`.
+                    if let Some(child) = self.children.get_mut(&s) {
+                        child.restarting = Some(reason);
                     }
+                    return Next::TryAgain(s);
                 }
             }
         }
+        Next::Continue
     }
 
     async fn give_up<S: GenServer>(&mut self, ctx: &mut Ctx<S>) -> ExitReason {
