@@ -28,4 +28,3 @@ mod supervisor_start;
 mod supervisor_strategies;
 mod supervisor_support;
 mod support;
-mod registry_exit_window;
