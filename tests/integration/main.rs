@@ -26,5 +26,6 @@ mod supervisor_nested;
 mod supervisor_shutdown;
 mod supervisor_start;
 mod supervisor_strategies;
+mod supervisor_stress;
 mod supervisor_support;
 mod support;
