@@ -66,7 +66,7 @@ use tokio::time::Instant;
 mod dispatcher;
 mod worker;
 
-use dispatcher::{DispatchMsg, Dispatcher, Queued};
+use dispatcher::{DispatchMsg, Dispatcher, Queued, Ticket};
 pub use worker::JobHandler;
 use worker::{DynHandler, Factory};
 
@@ -297,14 +297,14 @@ impl<J, O> Shared<J, O> {
     ) -> Result<JobHandle<O>, SubmitError<J>> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (reply, rx) = oneshot::channel();
-        let queued = Queued {
+        let ticket = Ticket {
             id,
             priority,
-            job,
             reply,
             submitted: Instant::now(),
             _slot: slot,
         };
+        let queued = Queued { ticket, job };
         match (self.submit)(queued) {
             Ok(()) => Ok(JobHandle { id, rx }),
             Err(Some(refused)) => Err(SubmitError::Stopped(refused.job)),

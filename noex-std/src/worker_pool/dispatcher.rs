@@ -16,11 +16,17 @@ use super::{JobError, PoolEvent, PoolStats, WorkerPoolConfig};
 
 pub(crate) type Reply<O> = oneshot::Sender<Result<O, JobError>>;
 
-/// A job waiting for a worker. It holds its queue slot (`_slot`) until dispatched.
+/// A job waiting for a worker.
 pub(crate) struct Queued<J, O> {
+    pub(crate) ticket: Ticket<O>,
+    pub(crate) job: J,
+}
+
+/// Everything about a queued job but the job itself. It holds the job's queue slot
+/// until the job is handed to a worker.
+pub(crate) struct Ticket<O> {
     pub(crate) id: u64,
     pub(crate) priority: i32,
-    pub(crate) job: J,
     pub(crate) reply: Reply<O>,
     pub(crate) submitted: Instant,
     pub(crate) _slot: OwnedSemaphorePermit,
@@ -29,9 +35,10 @@ pub(crate) struct Queued<J, O> {
 /// Heap order: higher priority first, then lower id (earlier submission) first.
 impl<J, O> Ord for Queued<J, O> {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.priority
-            .cmp(&other.priority)
-            .then_with(|| other.id.cmp(&self.id))
+        let (mine, theirs) = (&self.ticket, &other.ticket);
+        mine.priority
+            .cmp(&theirs.priority)
+            .then_with(|| theirs.id.cmp(&mine.id))
     }
 }
 
@@ -43,7 +50,7 @@ impl<J, O> PartialOrd for Queued<J, O> {
 
 impl<J, O> PartialEq for Queued<J, O> {
     fn eq(&self, other: &Self) -> bool {
-        self.id == other.id
+        self.ticket.id == other.ticket.id
     }
 }
 
@@ -145,38 +152,24 @@ impl<J: Send + 'static, O: Send + 'static> Dispatcher<J, O> {
             let Some(queued) = self.queue.pop() else {
                 return;
             };
-            let Queued {
-                id,
-                priority,
-                job,
-                reply,
-                submitted,
-                _slot,
-            } = queued;
-            match worker.cast(WorkerMsg::Run { id, job }) {
+            let Queued { ticket, job } = queued;
+            match worker.cast(WorkerMsg::Run { id: ticket.id, job }) {
                 Ok(()) => {
                     let now = Instant::now();
                     self.workers[index].running = Some(Running {
-                        id,
-                        reply,
+                        id: ticket.id,
+                        reply: ticket.reply,
                         pid: worker.pid(),
-                        waited: now - submitted,
+                        waited: now - ticket.submitted,
                         started: now,
                     });
-                    // `_slot` drops here: the job left the queue.
+                    // The ticket's slot drops here: the job left the queue.
                 }
                 Err(refused) => {
                     // The worker exited before its down notice arrived: requeue the job
                     // where it was, and forget the worker until it is back.
                     let WorkerMsg::Run { job, .. } = refused.into_inner();
-                    self.queue.push(Queued {
-                        id,
-                        priority,
-                        job,
-                        reply,
-                        submitted,
-                        _slot,
-                    });
+                    self.queue.push(Queued { ticket, job });
                     self.workers[index].worker = None;
                 }
             }
@@ -185,7 +178,7 @@ impl<J: Send + 'static, O: Send + 'static> Dispatcher<J, O> {
 
     fn fail_all(&mut self, error: &JobError) {
         for queued in self.queue.drain() {
-            let _ = queued.reply.send(Err(error.clone()));
+            let _ = queued.ticket.reply.send(Err(error.clone()));
         }
         for slot in &mut self.workers {
             if let Some(running) = slot.running.take() {
