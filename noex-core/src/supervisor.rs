@@ -1,96 +1,207 @@
 //! Supervision trees with OTP's semantics: [`Supervisor`] and [`DynamicSupervisor`].
 //!
-//! A supervisor starts its children, watches them (with monitors), restarts them when
-//! they exit according to their [`Restart`] type and the supervisor's [`Strategy`], and
-//! gives up when they crash too often: more than `max_restarts` restarts within `period`
-//! (OTP's defaults, 3 in 5 s) makes it stop all its children and exit with reason
+//! A supervisor starts its children, watches them, restarts them when they exit according
+//! to their [`Restart`] type and the supervisor's [`Strategy`], and gives up when they
+//! crash too often: more than `max_restarts` restarts within `period` (OTP's defaults,
+//! 3 in 5 s) make it stop all its children and exit with reason
 //! [`Shutdown`](crate::ExitReason::Shutdown), leaving the decision to its own supervisor.
-//!
-//! Children start in declaration order and stop in reverse order, each given its
-//! [`Shutdown`] time before it is killed. A supervisor is itself a server, so it can be
-//! the child of another: that is how trees are built.
-//!
-//! # Strategies
-//!
-//! ```text
-//! one_for_one: only the failed child is restarted
-//!
-//!       [sup]                [sup]                 [sup]
-//!      /  |  \      B dies  /  |  \    restart B  /  |  \
-//!     A   B   C    ──────► A   x   C   ────────► A   B'  C
-//!
-//! one_for_all: every child is stopped (reverse order) and all are restarted (in order)
-//!
-//!       [sup]                [sup]                 [sup]
-//!      /  |  \      B dies  /  |  \   stop C, A;  /  |  \
-//!     A   B   C    ──────► A   x   C  ─────────► A'  B'  C'
-//!                                     start A,B,C
-//!
-//! rest_for_one: the failed child and those started after it are restarted
-//!
-//!       [sup]                [sup]                 [sup]
-//!      /  |  \      B dies  /  |  \    stop C;    /  |  \
-//!     A   B   C    ──────► A   x   C  ─────────► A   B'  C'
-//!                                     start B,C
-//! ```
-//!
-//! # Restart types
-//!
-//! | [`Restart`] | restarted after | on exit without restart |
-//! |---|---|---|
-//! | `Permanent` | any exit | (never happens) |
-//! | `Transient` | an abnormal exit (not `Normal`/`Shutdown`) | spec kept, not running |
-//! | `Temporary` | never | spec removed |
+//! A supervisor is itself a server, so it can be the child of another: that is how trees
+//! are built. Anyone who knows OTP's `supervisor` can predict what it does; the few
+//! places where it differs are listed [at the end](#where-noex-departs-from-otp).
 //!
 //! # Example
+//!
+//! A child named in a registry is found under that name again after a restart:
 //!
 //! ```
 //! use std::time::Duration;
 //! use noex_core::prelude::*;
 //! use noex_core::supervisor::{ChildSpec, Strategy, Supervisor};
 //!
-//! # #[derive(Debug, Messages)] pub enum WorkerMsg { #[call(reply = u32)] Ping }
+//! # #[derive(Debug, Messages)] pub enum WorkerMsg { #[call(reply = u32)] Ping, #[cast] Crash }
 //! # #[gen_server(messages = WorkerMsg)] #[derive(Default)] pub struct Worker;
-//! # impl WorkerHandler for Worker { async fn ping(&mut self, _: &mut Ctx<Self>) -> u32 { 1 } }
+//! # impl WorkerHandler for Worker {
+//! #     async fn ping(&mut self, _: &mut Ctx<Self>) -> u32 { 1 }
+//! #     async fn crash(&mut self, _: &mut Ctx<Self>) { panic!("boom") }
+//! # }
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let registry = Registry::new();
-//! let reg = registry.clone();
+//! let names = registry.clone();
 //! let sup = Supervisor::new(Strategy::OneForOne)
-//!     .max_restarts(3, Duration::from_secs(5))
+//!     .max_restarts(3, Duration::from_secs(5)) // OTP's default, spelled out
 //!     .child(ChildSpec::new("worker", move || {
-//!         Worker.start_with(StartOptions::new().name_in(&reg, "worker"))
+//!         Worker.start_with(StartOptions::new().name_in(&names, "worker"))
 //!     }))
 //!     .start()
 //!     .await?;
 //!
 //! let first = registry.lookup::<Worker>("worker")?;
-//! first.kill().await; // crash it
-//! # tokio::task::yield_now().await;
-//! let children = sup.which_children().await?;
-//! assert_eq!(children.len(), 1);
-//! # let mut tries = 0;
-//! # while registry.whereis::<Worker>("worker").is_none_or(|w| w == first) && tries < 100 { tokio::task::yield_now().await; tries += 1; }
-//! let second = registry.lookup::<Worker>("worker")?; // re-registered after the restart
+//! first.crash()?;
+//! first.wait().await; // it exited; the supervisor has been told
+//! // A call to the supervisor is answered after it has handled that exit.
+//! assert_eq!(sup.count_children().await?.active, 1);
+//! let second = registry.lookup::<Worker>("worker")?; // re-registered by the restart
 //! assert_ne!(first.pid(), second.pid());
 //! assert_eq!(second.ping().await?, 1);
-//! sup.stop().await?;
+//! sup.stop().await?; // stops the children in reverse start order first
 //! # Ok(())
 //! # }
 //! ```
 //!
+//! # Strategies
+//!
+//! What happens when child `B` of `[A, B, C]` exits and must be restarted:
+//!
+//! ```text
+//! one_for_one: only B is restarted
+//!
+//!       [sup]                [sup]                 [sup]
+//!      /  |  \     B exits  /  |  \    start B    /  |  \
+//!     A   B   C    ──────► A   x   C  ─────────► A   B'  C
+//!
+//! one_for_all: the others are stopped (in reverse start order), then all are started
+//! again (in start order)
+//!
+//!       [sup]                [sup]                 [sup]
+//!      /  |  \     B exits  /  |  \   stop C, A   /  |  \
+//!     A   B   C    ──────► A   x   C  ─────────► A'  B'  C'
+//!                                    start A, B, C
+//!
+//! rest_for_one: the children started after B are stopped (in reverse order), then B and
+//! they are started again (in order); those before B are left alone
+//!
+//!       [sup]                [sup]                 [sup]
+//!      /  |  \     B exits  /  |  \    stop C     /  |  \
+//!     A   B   C    ──────► A   x   C  ─────────► A   B'  C'
+//!                                    start B, C
+//! ```
+//!
+//! `one_for_all` suits children that cannot work without each other; `rest_for_one`
+//! children that depend on those started before them (a cache started after the
+//! connection it uses). A group restart counts as one restart. A temporary sibling stopped
+//! by a group restart is not started again; a sibling that was not running (stopped with
+//! `terminate_child`) is, as in OTP.
+//!
+//! # Restart types
+//!
+//! | [`Restart`] | restarted after | when not restarted |
+//! |---|---|---|
+//! | `Permanent` (default) | any exit, even `Normal` | (always restarted) |
+//! | `Transient` | an abnormal exit: an error, a panic, `Killed` | spec kept, nothing runs |
+//! | `Temporary` | never | spec removed |
+//!
+//! "Abnormal" is [`ExitReason::is_abnormal`](crate::ExitReason::is_abnormal): anything
+//! but `Normal` and `Shutdown`. A supervisor that gives up exits with `Shutdown`, so a
+//! *transient* child supervisor that gives up is not restarted by its parent, as in OTP.
+//! A child stopped through the supervisor (`terminate_child`, a group restart, a shutdown)
+//! is never restarted by that stop.
+//!
+//! # Restart intensity
+//!
+//! Every restart is recorded with the time it happened. If, counting it, more than
+//! `max_restarts` restarts happened within the last `period`, the supervisor gives up: it
+//! stops every child (in reverse start order) and exits with `Shutdown`. A restart counts
+//! while no more than `period` has passed since it (OTP's rule), so with 3 in 5 s:
+//!
+//! ```text
+//! restarts at  0s  1s  2s            → 3 within 5 s: fine
+//! restarts at  0s  1s  2s  3s        → the 4th within 5 s: the supervisor exits
+//! restarts at  0s  1s  2s  5s        → 0 s is exactly 5 s old, still counted: exits
+//! restarts at  0s  1s  2s  5.001s    → 0 s has left the window: fine
+//! ```
+//!
+//! A restart whose start function fails counts as a restart; it is tried again through
+//! the supervisor's mailbox (and counted again), so the supervisor answers calls and can
+//! be stopped between attempts. Meanwhile the child is *restarting*: no process,
+//! [`restart_child`](SupervisorClient::restart_child) and
+//! [`delete_child`](SupervisorClient::delete_child) answer
+//! [`SupervisorError::Restarting`], and
+//! [`terminate_child`](SupervisorClient::terminate_child) calls the restart off.
+//!
+//! `max_restarts` may be 0 (any restart is fatal); `period` must not be zero.
+//!
+//! # Start and shutdown
+//!
+//! Children start one after the other in declaration order; each start function has
+//! returned (and the child's `init` has run) before the next one is called. If one fails,
+//! the children already started are stopped in reverse order and the supervisor's start
+//! fails with [`StartError::Init`](crate::StartError::Init), whose reason names the child
+//! and its error.
+//!
+//! A supervisor that stops (or gives up) stops its children in reverse start order, one
+//! at a time, each according to its [`Shutdown`]:
+//!
+//! * `Timeout(t)` (workers' default: 5 s): a stop request with reason `Shutdown`, so
+//!   `terminate` runs; if the child has not exited after `t`, it is killed;
+//! * `BrutalKill`: killed at once, `terminate` does not run;
+//! * `Infinity` (supervisors' default): a stop request, and as long a wait as it takes,
+//!   which gives a child supervisor the time to stop its own children.
+//!
+//! A [`DynamicSupervisor`] stops all its children at once, under one shutdown time, as
+//! OTP does for `simple_one_for_one`.
+//!
+//! # Runtime API
+//!
+//! [`SupervisorRef`] dereferences to [`SupervisorClient`]: `start_child`,
+//! `terminate_child`, `restart_child`, `delete_child`, `which_children`,
+//! `count_children` and `subscribe`, with OTP's answers (`AlreadyPresent`, `NotFound`,
+//! `Running`, `Restarting`). A [`DynamicSupervisor`] has `start_child(args)`,
+//! `terminate_child(pid)`, `which_children`, `count_children` and `subscribe`.
+//!
+//! # Named children
+//!
+//! A supervisor calls a child's start function again at every restart. A start function
+//! that names the server (`StartOptions::name` or `name_in`) therefore registers the new
+//! process under the same name, and a caller that looks the name up finds it. The old
+//! name is removed before the supervisor is told of the exit, so the restart never finds
+//! it taken, and a lookup between the exit and the restart finds nothing rather than the
+//! dead process. References held across a restart keep pointing at the dead process:
+//! look the name up again.
+//!
+//! # Events
+//!
+//! Every supervisor publishes [`SupervisorEvent`]s: a child started, exited, was
+//! restarted (with the exit reason that caused it), was terminated by the supervisor, or
+//! failed to start, and the intensity was exceeded. Subscribe before the start
+//! ([`Supervisor::subscribe`]) to see the initial starts too, or at any time with
+//! [`SupervisorClient::subscribe`]. Events are sent before the supervisor handles its next
+//! message, so after any call to the supervisor, every event of what it did before is
+//! already in the channel.
+//!
 //! # Where noex departs from OTP
 //!
-//! * Children are watched with monitors, not links. A supervisor that stops normally
-//!   shuts its children down in reverse order first; one that is killed kills its
-//!   remaining children (what the link would do) without waiting for them.
-//! * A child is shut down by a stop request queued behind its pending messages (what OTP
-//!   does for children that trap exits); a child that does not trap exits in OTP would be
-//!   stopped without running `terminate`. Use [`Shutdown::BrutalKill`] for that.
-//! * A restart that fails to start counts as one more restart and is tried again
-//!   through the supervisor's mailbox, as OTP does, so requests are handled between
-//!   attempts.
-//! * Lifecycle [events](SupervisorEvent) are published on a broadcast channel.
+//! * **Monitors, not links.** A supervisor watches its children with monitors, so a
+//!   child's exit never takes its supervisor down. A supervisor that stops for any reason
+//!   but a kill stops its children first, as OTP's does; a killed one kills its remaining
+//!   children at once (what its links would do), without waiting for them.
+//! * **Stop requests queue.** A child is asked to stop with a request queued behind the
+//!   messages it has already received, and `terminate` then runs: what OTP does for a
+//!   child that traps exits. (OTP stops a child that does not trap exits at once, without
+//!   `terminate`; ask for [`Shutdown::BrutalKill`] for that.)
+//! * **Calls time out.** The runtime API is made of ordinary calls, with the 5 s default
+//!   call timeout; OTP's supervisor calls wait forever. An operation that waits for a slow
+//!   child (a `terminate_child` of a child with a long shutdown) can outlast it: the call
+//!   then fails with `CallError::Timeout` while the supervisor completes the operation.
+//!   Use `sup.with_timeout(..)` for such calls.
+//! * **The supervisor's start has the init timeout.** Starting the children is the
+//!   supervisor's `init`, so it is bounded by the start options' init timeout (5 s by
+//!   default; OTP's `start_link` waits forever). Raise it with
+//!   `StartOptions::init_timeout` for a tree whose children take longer to start.
+//! * **Time is exact.** The intensity window is measured with tokio's clock, to the
+//!   nanosecond; OTP counts whole seconds. (With the paused clock of tests, restarts at
+//!   exact instants behave exactly as the pictures above.)
+//! * **No `ignore`, no auto-shutdown.** A start function returns a process or an error;
+//!   OTP's `ignore` return and its `significant` children (`auto_shutdown`) do not exist.
+//! * **Small differences in answers.** `start_child` of an id in use answers
+//!   `AlreadyPresent` whether that child runs or not (OTP: `already_started` with its pid,
+//!   or `already_present`); a restarting child shows as not running in `which_children`
+//!   (OTP: `restarting`). A [`DynamicSupervisor`] gives its children ids `#1`, `#2`, ...
+//!   and counts them as specs in `count_children`, as Elixir's `DynamicSupervisor` does
+//!   (OTP's `simple_one_for_one` reports one spec).
+//! * **Events** have no OTP counterpart (OTP logs progress and crash reports): they are
+//!   published on a broadcast channel; a subscriber that falls more than 1024 events
+//!   behind misses the oldest ones (`RecvError::Lagged`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -107,7 +218,9 @@ mod dynamic;
 mod engine;
 mod spec;
 
-pub use dynamic::{DynamicSupervisor, DynamicSupervisorClient, DynamicSupervisorMsg};
+pub use dynamic::{
+    DynamicSupervisor, DynamicSupervisorClient, DynamicSupervisorMsg, DynamicSupervisorRef,
+};
 pub use spec::{ChildKind, ChildSpec, ChildStartError, DEFAULT_WORKER_SHUTDOWN, Restart, Shutdown};
 
 use engine::{Config, Engine};
@@ -302,7 +415,8 @@ impl Supervisor {
     }
 
     /// Subscribes to the supervisor's events before it starts, so the initial
-    /// `ChildStarted` events are seen too.
+    /// `ChildStarted` events are seen too. The channel closes when the supervisor exits;
+    /// a subscriber more than 1024 events behind misses the oldest.
     pub fn subscribe(&self) -> broadcast::Receiver<SupervisorEvent> {
         self.events.subscribe()
     }

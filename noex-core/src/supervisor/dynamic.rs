@@ -26,7 +26,10 @@ type Template<A> = Arc<dyn Fn(A) -> StartFn + Send + Sync>;
 ///
 /// Its strategy is one-for-one; a child restarted after a crash gets the same `args`.
 /// Children that exit and are not restarted are forgotten. `max_children` bounds how many
-/// may exist at once.
+/// may exist at once. Restart intensity works as for [`Supervisor`](super::Supervisor).
+/// When the supervisor stops, its children are stopped all at once, under one shutdown
+/// time, as OTP does for `simple_one_for_one`; and when its own supervisor restarts it,
+/// it comes back with no children.
 ///
 /// # Examples
 ///
@@ -126,7 +129,8 @@ impl<A: Clone + Send + Sync + 'static> DynamicSupervisor<A> {
         self
     }
 
-    /// Subscribes to events before the supervisor starts.
+    /// Subscribes to events before the supervisor starts. The channel closes when the
+    /// supervisor exits; a subscriber more than 1024 events behind misses the oldest.
     pub fn subscribe(&self) -> broadcast::Receiver<SupervisorEvent> {
         self.events.subscribe()
     }
@@ -142,6 +146,9 @@ impl<A: Clone + Send + Sync + 'static> DynamicSupervisor<A> {
         }
     }
 }
+
+/// A running [`DynamicSupervisor`] whose children are started with arguments `A`.
+pub type DynamicSupervisorRef<A> = crate::ServerRef<DynamicSupervisor<A>>;
 
 /// The messages a [`DynamicSupervisor`] handles; use [`DynamicSupervisorClient`].
 #[non_exhaustive]
