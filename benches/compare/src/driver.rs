@@ -21,13 +21,17 @@ struct Options {
     reps: usize,
 }
 
-const USAGE: &str = "usage: noex-compare [--systems tokio,noex,ractor,kameo,actix] \
+const USAGE: &str = "usage: noex-compare [--systems tokio,noex,ractor,kameo,actix,tokio-1t,noex-1t] \
      [--workloads call,cast,spawn,fanout] [--reps N]\n       noex-compare run <system> <workload>";
 
 impl Options {
     fn parse(args: &[String]) -> Result<Options> {
         let mut options = Options {
-            systems: SYSTEMS.iter().map(|(name, _)| *name).collect(),
+            systems: SYSTEMS
+                .iter()
+                .filter(|(_, _, default)| *default)
+                .map(|(name, _, _)| *name)
+                .collect(),
             workloads: Workload::ALL.to_vec(),
             reps: DEFAULT_REPS,
         };
@@ -41,12 +45,16 @@ impl Options {
                 "--systems" => {
                     let wanted: Vec<&str> = value()?.split(',').collect();
                     for name in &wanted {
-                        if !SYSTEMS.iter().any(|(known, _)| known == name) {
+                        if !SYSTEMS.iter().any(|(known, _, _)| known == name) {
                             return Err(fail(format!("unknown system {name:?}\n{USAGE}")));
                         }
                     }
                     // Table order, whatever the order given.
-                    options.systems.retain(|name| wanted.contains(name));
+                    options.systems = SYSTEMS
+                        .iter()
+                        .map(|(name, _, _)| *name)
+                        .filter(|name| wanted.contains(name))
+                        .collect();
                 }
                 "--workloads" => {
                     options.workloads = value()?
@@ -205,7 +213,10 @@ fn report(options: &Options, figures: &Figures) -> String {
         let _ = write!(out, "--:|");
     }
     out.push('\n');
-    for &(system, label) in SYSTEMS.iter().filter(|(s, _)| options.systems.contains(s)) {
+    for &(system, label, _) in SYSTEMS
+        .iter()
+        .filter(|(s, _, _)| options.systems.contains(s))
+    {
         let _ = write!(out, "| {label} |");
         for &m in &metrics {
             let cell = match (medians.get(&(system, m)), medians.get(&("tokio", m))) {
@@ -219,7 +230,10 @@ fn report(options: &Options, figures: &Figures) -> String {
     }
 
     let _ = writeln!(out, "\nSpread (min–max over the repetitions):\n");
-    for &(system, label) in SYSTEMS.iter().filter(|(s, _)| options.systems.contains(s)) {
+    for &(system, label, _) in SYSTEMS
+        .iter()
+        .filter(|(s, _, _)| options.systems.contains(s))
+    {
         let mut cells = Vec::new();
         for &m in &metrics {
             if let Some(values) = figures.get(&(system, m)) {

@@ -35,13 +35,17 @@ pub(crate) fn fail(message: impl Into<String>) -> BoxError {
 /// The prefix of the lines a child prints for the driver: `noex-compare: <key> <value>`.
 pub(crate) const RESULT_PREFIX: &str = "noex-compare:";
 
-/// The systems, in table order: name on the command line, label in the table.
-pub(crate) const SYSTEMS: [(&str, &str); 5] = [
-    ("tokio", "plain tokio (task + mpsc + oneshot)"),
-    ("noex", "noex"),
-    ("ractor", "ractor"),
-    ("kameo", "kameo"),
-    ("actix", "actix (single-thread System)"),
+/// The systems, in table order: name on the command line, label in the table, and
+/// whether a run without `--systems` includes it. The current-thread variants of noex
+/// and tokio are there to compare with actix's single thread on equal terms.
+pub(crate) const SYSTEMS: [(&str, &str, bool); 7] = [
+    ("tokio", "plain tokio (task + mpsc + oneshot)", true),
+    ("noex", "noex", true),
+    ("ractor", "ractor", true),
+    ("kameo", "kameo", true),
+    ("actix", "actix (single-thread System)", true),
+    ("tokio-1t", "plain tokio, current-thread runtime", false),
+    ("noex-1t", "noex, current-thread runtime", false),
 ];
 
 /// Runs one workload for one system in this process and prints its figures.
@@ -53,8 +57,11 @@ fn child(system: &str, workload: &str) -> Result<()> {
         "ractor" => workloads::run::<systems::ractor::Ractor>(workload),
         "kameo" => workloads::run::<systems::kameo::Kameo>(workload),
         "actix" => workloads::run::<systems::actix::Actix>(workload),
+        "tokio-1t" => workloads::run::<systems::plain_tokio::PlainTokio<true>>(workload),
+        "noex-1t" => workloads::run::<systems::noex::Noex<true>>(workload),
         other => Err(fail(format!(
-            "unknown system {other:?}; one of tokio, noex, ractor, kameo, actix"
+            "unknown system {other:?}; one of {}",
+            SYSTEMS.map(|(name, _, _)| name).join(", ")
         ))),
     }?;
     let mut out = std::io::stdout().lock();

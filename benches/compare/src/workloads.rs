@@ -19,6 +19,10 @@ pub(crate) trait System: 'static {
     /// A reference to a started server.
     type Server: Clone + Send + Sync + 'static;
 
+    /// Whether the default [`run`](System::run) uses a current-thread tokio runtime
+    /// instead of the 2-worker one (for the single-thread comparison with actix).
+    const ONE_THREAD: bool = false;
+
     /// Starts one server holding 0, ready to receive messages when this returns.
     fn start() -> impl Future<Output = Result<Self::Server>> + Send;
 
@@ -35,9 +39,10 @@ pub(crate) trait System: 'static {
     /// thread, except where that thread is the runtime, as in actix) and returns its
     /// output. The runtime is not torn down: the process exits right after.
     ///
-    /// By default a fresh multi-thread tokio runtime with 2 workers.
+    /// By default a fresh tokio runtime: multi-thread with 2 workers, or current-thread
+    /// if [`ONE_THREAD`](System::ONE_THREAD).
     fn run<T: Send + 'static>(work: impl Future<Output = Result<T>> + Send + 'static) -> Result<T> {
-        crate::systems::run_on_tokio(work)
+        crate::systems::run_on_tokio(work, Self::ONE_THREAD)
     }
 
     /// Spawns a task on the runtime `run` set up; by default `tokio::spawn`.

@@ -42,11 +42,12 @@ impl CounterHandler for Counter {
     }
 }
 
-/// noex on a 2-worker tokio runtime.
-pub(crate) struct Noex;
+/// noex on a 2-worker tokio runtime, or on a current-thread one if `ONE_THREAD`.
+pub(crate) struct Noex<const ONE_THREAD: bool = false>;
 
-impl System for Noex {
+impl<const ONE_THREAD: bool> System for Noex<ONE_THREAD> {
     type Server = ServerRef<Counter>;
+    const ONE_THREAD: bool = ONE_THREAD;
 
     async fn start() -> Result<Self::Server> {
         Counter::default()

@@ -13,8 +13,8 @@ pub(crate) enum Cmd {
     Incr,
 }
 
-/// Plain tokio on a 2-worker runtime.
-pub(crate) struct PlainTokio;
+/// Plain tokio on a 2-worker runtime, or on a current-thread one if `ONE_THREAD`.
+pub(crate) struct PlainTokio<const ONE_THREAD: bool = false>;
 
 async fn ask(
     server: &mpsc::UnboundedSender<Cmd>,
@@ -28,8 +28,9 @@ async fn ask(
         .map_err(|_| fail("tokio: the server task dropped the reply"))
 }
 
-impl System for PlainTokio {
+impl<const ONE_THREAD: bool> System for PlainTokio<ONE_THREAD> {
     type Server = mpsc::UnboundedSender<Cmd>;
+    const ONE_THREAD: bool = ONE_THREAD;
 
     async fn start() -> Result<Self::Server> {
         let (tx, mut rx) = mpsc::unbounded_channel();
