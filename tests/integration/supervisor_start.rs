@@ -156,3 +156,33 @@ async fn a_supervisor_without_children_starts_and_takes_children_later() {
         ["start a", "start b", "stop b shutdown", "stop a shutdown"]
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_supervisor_whose_start_times_out_leaves_nothing_running() {
+    let tasks = || {
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks()
+    };
+    let before = tasks();
+    let kit = Kit::new();
+    let hang = ChildSpec::new("hang", std::future::pending::<Result<ProcessRef, BoxError>>);
+    let err = Supervisor::new(Strategy::OneForOne)
+        .children([kit.worker("a"), kit.worker("b"), hang])
+        .start_with(StartOptions::new().init_timeout(Duration::from_secs(1)))
+        .await
+        .unwrap_err();
+    assert_eq!(err, StartError::InitTimeout(Duration::from_secs(1)));
+    // The children already started are killed with the supervisor, as its links would
+    // kill them: at once, without terminate, and (as links) without start waiting for it.
+    for name in ["a", "b"] {
+        if let Some(child) = kit.registry.whereis_process(name) {
+            let exit = tokio::time::timeout(Duration::from_secs(60), child.wait()).await;
+            assert_eq!(exit, Ok(ExitReason::Killed), "{name}");
+        }
+    }
+    assert_eq!(kit.since(0), ["start a", "start b"], "no terminate ran");
+    assert_eq!(kit.registry.count(), 0);
+    crate::support::settle().await;
+    assert_eq!(tasks(), before);
+}
