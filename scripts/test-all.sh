@@ -21,6 +21,9 @@ cargo fmt --all -- --check
 echo "==> cargo clippy -D warnings"
 cargo clippy --all-targets -- -D warnings
 
+echo "==> docs build without warnings (broken links, missing docs)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
+
 echo "==> tests and doctests"
 cargo test
 

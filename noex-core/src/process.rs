@@ -50,6 +50,10 @@ struct CoreState {
     phase: Phase,
     monitors: Vec<(MonitorRef, Watcher)>,
     exit_hooks: Vec<(u64, ExitHook)>,
+    /// Set by the one caller of `finish_exit` that runs the exit sequence.
+    finishing: bool,
+    /// Set once the exit hooks have run; from then on monitors are told at once.
+    hooks_done: bool,
 }
 
 /// Lifecycle state shared by every reference to one process.
@@ -72,6 +76,8 @@ impl Core {
                 phase: Phase::Running,
                 monitors: Vec::new(),
                 exit_hooks: Vec::new(),
+                finishing: false,
+                hooks_done: false,
             }),
             exited: Notify::new(),
             abort: OnceLock::new(),
@@ -126,23 +132,32 @@ impl Core {
     /// Runs the exit hooks (names), tells the monitors, then marks the process exited and
     /// wakes everything waiting for that. Idempotent.
     pub(crate) fn finish_exit(&self, reason: ExitReason) {
-        let (hooks, monitors, reason) = {
+        let (hooks, reason) = {
             let mut st = self.lock();
             let reason = match &st.phase {
                 Phase::Exited(_) => return,
                 Phase::Exiting(r) => r.clone(),
                 Phase::Running => reason,
             };
+            if st.finishing {
+                // Another caller is finishing the exit.
+                return;
+            }
+            st.finishing = true;
             st.phase = Phase::Exiting(reason.clone());
-            (
-                std::mem::take(&mut st.exit_hooks),
-                std::mem::take(&mut st.monitors),
-                reason,
-            )
+            (std::mem::take(&mut st.exit_hooks), reason)
         };
         for (_, hook) in hooks {
             hook(self.pid);
         }
+        // Only now may monitors hear of the exit: a monitor added from here on is told at
+        // once (see `add_monitor`); one added before was queued and is told below. Either
+        // way no lookup can find the name any more.
+        let monitors = {
+            let mut st = self.lock();
+            st.hooks_done = true;
+            std::mem::take(&mut st.monitors)
+        };
         for (monitor, watcher) in monitors {
             watcher(Down {
                 monitor,
@@ -150,34 +165,29 @@ impl Core {
                 reason: reason.clone(),
             });
         }
-        {
-            let mut st = self.lock();
-            // Hooks and monitors added while the lock was released were handled at once
-            // by `add_*`, which saw the `Exiting` phase.
-            st.phase = Phase::Exited(reason);
-        }
+        self.lock().phase = Phase::Exited(reason);
         self.exited.notify_waiters();
     }
 
     /// Registers `watcher` to run when the process exits; runs it at once if the process
-    /// is already exiting or gone.
+    /// has already removed its names (so the `Down` never precedes that).
     pub(crate) fn add_monitor(&self, watcher: Watcher) -> MonitorRef {
         let monitor = MonitorRef::next();
         let mut st = self.lock();
-        match &st.phase {
-            Phase::Running => {
+        let reason = match &st.phase {
+            Phase::Exiting(r) if st.hooks_done => r.clone(),
+            Phase::Exited(r) => r.clone(),
+            Phase::Running | Phase::Exiting(_) => {
                 st.monitors.push((monitor, watcher));
+                return monitor;
             }
-            Phase::Exiting(r) | Phase::Exited(r) => {
-                let reason = r.clone();
-                drop(st);
-                watcher(Down {
-                    monitor,
-                    pid: self.pid,
-                    reason,
-                });
-            }
-        }
+        };
+        drop(st);
+        watcher(Down {
+            monitor,
+            pid: self.pid,
+            reason,
+        });
         monitor
     }
 
@@ -247,8 +257,9 @@ pub(crate) trait Process: Send + Sync + 'static {
 /// A reference to any process, whatever its server type.
 ///
 /// Supervisors, the registry and monitors work with `ProcessRef`; a typed
-/// [`ServerRef`](crate::ServerRef) converts into one with `From`/[`ServerRef::to_process`],
-/// and back with [`ProcessRef::downcast`]. Equality and hashing use the [`Pid`].
+/// [`ServerRef`](crate::ServerRef) converts into one with `From`/
+/// [`ServerRef::to_process`](crate::ServerRef::to_process),
+/// and back with [`ProcessRef::downcast`]. Equality and hashing use the [`Pid`](crate::Pid).
 #[derive(Clone)]
 pub struct ProcessRef {
     pub(crate) inner: Arc<dyn Process>,

@@ -9,7 +9,7 @@
 //!   `terminate` and `handle_down` with default bodies;
 //! * a **client** (`CounterClient`) with one method per variant: `async fn` returning
 //!   `Result<Reply, CallError>` for calls, `fn` returning `Result<(), CastError<_>>` for
-//!   casts. [`ServerRef`](crate::ServerRef) dereferences to it, so `counter.add(5)` works
+//!   casts. [`ServerRef`] dereferences to it, so `counter.add(5)` works
 //!   with nothing more imported than the prelude;
 //! * the [`Messages`] and [`Dispatch`] impls that tie the two to the runtime.
 //!

@@ -29,3 +29,4 @@ mod supervisor_strategies;
 mod supervisor_stress;
 mod supervisor_support;
 mod support;
+mod registry_exit_window;
