@@ -48,10 +48,13 @@ struct State<T> {
 }
 
 impl<T> State<T> {
-    /// The waker to wake after a push, if the consumer is parked.
-    fn unpark(&mut self) -> Option<&Waker> {
+    /// A waker to wake once the lock is released, if the consumer is parked. Cloned, so
+    /// the consumer keeps its stored waker for the next wait; waking after unlocking
+    /// keeps the critical section to a few instructions even when the wake has to unpark
+    /// another worker thread.
+    fn unpark(&mut self) -> Option<Waker> {
         if std::mem::take(&mut self.parked) {
-            self.waker.as_ref()
+            self.waker.clone()
         } else {
             None
         }
@@ -112,10 +115,10 @@ impl<T> Mailbox<T> {
             return Err(item);
         }
         st.queue.push_back(item);
-        if let Some(w) = st.unpark() {
-            // Waking under the lock keeps the waker in place; tokio's wake only
-            // schedules the task.
-            w.wake_by_ref();
+        let waker = st.unpark();
+        drop(st);
+        if let Some(w) = waker {
+            w.wake();
         }
         Ok(())
     }
@@ -141,8 +144,10 @@ impl<T> Mailbox<T> {
             bound.len.fetch_add(1, Ordering::AcqRel);
         }
         st.queue.push_back(wrap(item));
-        if let Some(w) = st.unpark() {
-            w.wake_by_ref();
+        let waker = st.unpark();
+        drop(st);
+        if let Some(w) = waker {
+            w.wake();
         }
         Ok(())
     }

@@ -5,11 +5,11 @@
 //!
 //! A call must time out (5 s by default) without a per-call timer: registering and
 //! removing a tokio timer costs more than the whole round trip of a call to a server that
-//! answers at once. So the slot carries one more outcome, `TimedOut`, which the caller's
-//! thread's [timeout queue](crate::timeouts) sets when the deadline passes; that queue
-//! holds the slot itself (an `Arc` clone, no allocation), so a call still allocates
-//! exactly once, for the slot. The slot is a small lock-free state machine (see [`Slot`]):
-//! three atomic read-modify-writes per call.
+//! answers at once. So the slot carries one more outcome, `TimedOut`, which the caller
+//! sets when it is woken past its deadline; [`timeouts`](crate::timeouts) makes sure it is
+//! woken in time without a timer per call. A call allocates exactly once, for the slot.
+//! The slot is a small lock-free state machine (see [`Slot`]): three atomic
+//! read-modify-writes per call.
 
 use std::cell::UnsafeCell;
 use std::fmt;
@@ -97,12 +97,12 @@ impl<T> Slot<T> {
         true
     }
 
-    pub(crate) fn is_settled(&self) -> bool {
+    fn is_settled(&self) -> bool {
         self.state.load(Ordering::Acquire) & CLAIMED != 0
     }
 
     /// Times the call out if it is still pending.
-    pub(crate) fn expire(&self) {
+    fn expire(&self) {
         self.settle(Outcome::Lost(Lost::TimedOut));
     }
 
@@ -175,7 +175,7 @@ pub(crate) fn channel<T: Send + 'static>(
             slot,
             deadline,
             timeout,
-            queued: false,
+            waited: false,
         },
     )
 }
@@ -185,8 +185,9 @@ pub(crate) struct ReplyFuture<T: Send + 'static> {
     slot: Arc<Slot<T>>,
     deadline: Instant,
     timeout: Duration,
-    /// Whether the slot sits in the thread's timeout queue yet.
-    queued: bool,
+    /// Whether the future has waited before: a later poll may be the wake-up for the
+    /// deadline, so it looks at the clock.
+    waited: bool,
 }
 
 impl<T: Send + 'static> Future for ReplyFuture<T> {
@@ -194,19 +195,24 @@ impl<T: Send + 'static> Future for ReplyFuture<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, Lost>> {
         let poll = self.slot.poll_outcome(cx);
-        if poll.is_pending() && !self.queued {
-            // Only a call that has to wait needs its deadline watched.
-            self.queued = true;
-            crate::timeouts::watch(self.deadline, self.timeout, self.slot.clone());
+        if poll.is_ready() {
+            return poll;
         }
-        poll
+        if self.waited && Instant::now() >= self.deadline {
+            // Time is up. If the reply raced in meanwhile, it wins.
+            self.slot.expire();
+            return self.slot.poll_outcome(cx);
+        }
+        self.waited = true;
+        crate::timeouts::wake_by(self.deadline, self.timeout, cx.waker());
+        Poll::Pending
     }
 }
 
 impl<T: Send + 'static> Drop for ReplyFuture<T> {
     fn drop(&mut self) {
         // The caller gave up (or is done): tell a handler still holding the `ReplyTo`
-        // (`is_closed`, `send` returns false) and let the timeout queue forget the slot.
+        // (`is_closed`, `send` returns false).
         if !self.slot.is_settled() {
             self.slot.settle(Outcome::Closed);
         }

@@ -43,13 +43,15 @@ use crate::process::{Core, Process, ProcessRef};
 use crate::registry::RegisterError;
 use crate::{Ctx, Dispatch, Down, ExitReason, GenServer, Messages, Pid, ServerRef, StartOptions};
 
-tokio::task_local! {
-    static CURRENT_PID: Pid;
+thread_local! {
+    /// The server whose handler this thread is polling, if any.
+    static CURRENT_PID: std::cell::Cell<Option<Pid>> = const { std::cell::Cell::new(None) };
 }
 
-/// The pid of the server whose task is running, if any.
+/// The pid of the server whose handler is running on this thread, if any: how a call or
+/// stop from a server to itself is recognised.
 pub(crate) fn current_pid() -> Option<Pid> {
-    CURRENT_PID.try_with(|p| *p).ok()
+    CURRENT_PID.with(std::cell::Cell::get)
 }
 
 /// What travels through a mailbox.
@@ -102,17 +104,48 @@ impl<M: Messages> Process for Cell<M> {
     }
 }
 
-/// Runs `fut`, turning a panic into `Err(reason)`.
-pub(crate) async fn catch<F: Future>(fut: F) -> Result<F::Output, ExitReason> {
-    let mut fut = std::pin::pin!(fut);
-    poll_fn(
-        |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+pin_project_lite::pin_project! {
+    /// Polls a future, turning a panic into `Err(reason)`; for a handler, also marks the
+    /// thread as running that server while it is polled.
+    ///
+    /// A struct rather than an `async fn` wrapper: it sits on the path of every message.
+    pub(crate) struct Guarded<F> {
+        #[pin]
+        fut: F,
+        pid: Option<Pid>,
+    }
+}
+
+impl<F: Future> Future for Guarded<F> {
+    type Output = Result<F::Output, ExitReason>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let fut = this.fut;
+        let outer = this.pid.map(|pid| CURRENT_PID.replace(Some(pid)));
+        let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(cx)));
+        if let Some(outer) = outer {
+            CURRENT_PID.set(outer);
+        }
+        match polled {
             Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
             Ok(Poll::Pending) => Poll::Pending,
             Err(payload) => Poll::Ready(Err(ExitReason::from_panic(&*payload))),
-        },
-    )
-    .await
+        }
+    }
+}
+
+/// Runs `fut`, turning a panic into `Err(reason)`.
+pub(crate) fn catch<F: Future>(fut: F) -> Guarded<F> {
+    Guarded { fut, pid: None }
+}
+
+/// Runs a handler (or hook) of server `pid`, turning a panic into `Err(reason)`.
+fn handler<F: Future>(pid: Pid, fut: F) -> Guarded<F> {
+    Guarded {
+        fut,
+        pid: Some(pid),
+    }
 }
 
 pub(crate) async fn start<S: GenServer>(
@@ -127,7 +160,6 @@ pub(crate) async fn start<S: GenServer>(
         mailbox: Mailbox::new(capacity),
         call_timeout: options.call_timeout,
     });
-    let pid = cell.core.pid();
     if let Some((registry, name)) = &options.name {
         registry
             .register_process(name.clone(), ProcessRef::new(cell.clone()))
@@ -156,7 +188,7 @@ pub(crate) async fn start<S: GenServer>(
     }
     let task = ProcessTask {
         kill_guard: KillGuard { cell: cell.clone() },
-        fut: CURRENT_PID.scope(pid, run(server, ctx, cell.clone())),
+        fut: run(server, ctx, cell.clone()),
         finisher: unstarted,
     };
     let join = runtime.spawn(task);
@@ -174,10 +206,7 @@ async fn run_init<S: GenServer>(
     cell: &Cell<S::Msg>,
     timeout: Duration,
 ) -> Result<(), StartError> {
-    let init = CURRENT_PID.scope(
-        cell.core.pid(),
-        catch(<S::Msg as Dispatch<S>>::init(server, ctx)),
-    );
+    let init = handler(cell.core.pid(), <S::Msg as Dispatch<S>>::init(server, ctx));
     let mut init = std::pin::pin!(init);
     // Most inits finish without waiting; only one that waits needs a timer.
     let ready = poll_fn(|cx| match init.as_mut().poll(cx) {
@@ -207,6 +236,7 @@ async fn run_init<S: GenServer>(
 /// The server loop: messages until a stop, then terminate. Returns the exit reason
 /// after closing the mailbox.
 async fn run<S: GenServer>(mut server: S, mut ctx: Ctx<S>, cell: Arc<Cell<S::Msg>>) -> ExitReason {
+    let pid = cell.core.pid();
     let mut local = VecDeque::new();
     let reason = loop {
         if let Some(reason) = ctx.take_stop() {
@@ -219,35 +249,30 @@ async fn run<S: GenServer>(mut server: S, mut ctx: Ctx<S>, cell: Arc<Cell<S::Msg
         let outcome = match envelope {
             Envelope::Msg(msg, reply) => {
                 cell.mailbox.release_user_slot();
-                catch(<S::Msg as Dispatch<S>>::handle(
-                    &mut server,
-                    msg,
-                    reply,
-                    &mut ctx,
-                ))
+                handler(
+                    pid,
+                    <S::Msg as Dispatch<S>>::handle(&mut server, msg, reply, &mut ctx),
+                )
                 .await
             }
             Envelope::Timer(id, msg) => {
                 if !ctx.timer_fired(id) {
                     continue;
                 }
-                catch(<S::Msg as Dispatch<S>>::handle(
-                    &mut server,
-                    msg,
-                    None,
-                    &mut ctx,
-                ))
+                handler(
+                    pid,
+                    <S::Msg as Dispatch<S>>::handle(&mut server, msg, None, &mut ctx),
+                )
                 .await
             }
             Envelope::System(system) => match *system {
                 System::Stop(reason) => break reason,
                 System::Down(down) => {
                     ctx.forget_monitor(down.monitor);
-                    catch(<S::Msg as Dispatch<S>>::handle_down(
-                        &mut server,
-                        down,
-                        &mut ctx,
-                    ))
+                    handler(
+                        pid,
+                        <S::Msg as Dispatch<S>>::handle_down(&mut server, down, &mut ctx),
+                    )
                     .await
                 }
             },
@@ -259,11 +284,10 @@ async fn run<S: GenServer>(mut server: S, mut ctx: Ctx<S>, cell: Arc<Cell<S::Msg
     if reason.is_abnormal() {
         tracing::error!(pid = %cell.core.pid(), server = cell.core.server_name(), %reason, "server crashed");
     }
-    if let Err(panic) = catch(<S::Msg as Dispatch<S>>::terminate(
-        &mut server,
-        &reason,
-        &mut ctx,
-    ))
+    if let Err(panic) = handler(
+        pid,
+        <S::Msg as Dispatch<S>>::terminate(&mut server, &reason, &mut ctx),
+    )
     .await
     {
         tracing::error!(pid = %cell.core.pid(), %panic, "terminate panicked");

@@ -4,25 +4,27 @@
 //!
 //! A call to a server that answers at once takes a few hundred nanoseconds; registering a
 //! tokio timer for its timeout and removing it again costs about as much as the call
-//! itself. So calls do not get timers. Each thread that makes calls keeps a queue of the
-//! reply slots it waits on, ordered by deadline, and one tokio task per queue sleeps until
-//! the earliest deadline and times out the slots that are due.
+//! itself. So calls do not get timers. What a waiting call needs is only this: *its task
+//! must be woken by its deadline*, so that it can look at the clock and give up. A task
+//! that calls servers one after another needs that guarantee once, not once per call:
 //!
-//! * The queue keeps one FIFO lane per timeout duration (calls with the same timeout
-//!   reach their deadlines in the order they started). Watching a slot is a `push_back`
-//!   onto its lane under an uncontended lock, after popping the slots at the front that
-//!   have already been answered; no allocation (the lane holds the slot's own `Arc`) and,
-//!   in the steady state, no interaction with the timer driver.
-//! * A call answered in time leaves its slot in its lane until it reaches the front or
-//!   the lane is compacted (when it doubles), so memory stays proportional to the calls
-//!   outstanding.
-//! * The queue's task only needs to wake up when a new deadline is earlier than the one it
-//!   sleeps until; with one call timeout that rarely happens, so in a steady stream of
-//!   calls it wakes about once per timeout period. After a second with nothing to watch it
-//!   exits, and the next call starts a new one.
+//! * A waiting call asks for its task to be woken by its deadline ([`wake_by`]). Each
+//!   thread remembers the last few such requests (the task's waker and the time it will be
+//!   woken at); if one of them already wakes this task no later than the new deadline, and
+//!   has not fired yet, there is nothing to do. That check is all a call costs in the
+//!   steady state: no lock, no allocation, no clock read.
+//! * Otherwise a [`Registration`] (allocated once per task and period, not per call) goes
+//!   into the thread's queue: one FIFO lane per timeout duration, so the earliest deadline
+//!   is at a lane's front. One tokio task per queue sleeps until that deadline, wakes the
+//!   registered tasks that are due, and sleeps again; after a second with nothing to watch
+//!   it exits, and the next registration starts a new one.
+//! * A woken call whose reply has not come looks at the clock: past its deadline, it times
+//!   out; otherwise (it was woken early, by a registration made for an earlier call) it
+//!   asks again, which registers its own deadline.
 //!
-//! Timeouts are as precise as tokio's timers: the task sleeps until the exact deadline,
-//! and runs on the paused clock in tests like any tokio timer.
+//! So a task making back-to-back calls with the default 5 s timeout registers once and is
+//! woken about once every 5 s; timeouts are as precise as tokio's timers, and run on the
+//! paused clock in tests like any tokio timer.
 //!
 //! Calls made outside any tokio runtime are watched by a queue whose task runs on the
 //! runtime of the first server started in the process.
@@ -31,13 +33,12 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::task::Waker;
 use std::time::Duration;
 
 use tokio::runtime::Handle;
 use tokio::sync::Notify;
 use tokio::time::Instant;
-
-use crate::reply::Slot;
 
 /// `now + delay`, saturating at a deadline 30 years out, so "never" settings such as
 /// `Duration::MAX` do not overflow.
@@ -47,89 +48,57 @@ pub(crate) fn deadline_after(delay: Duration) -> Instant {
         .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 24 * 3600))
 }
 
-/// What the queue needs from a reply slot, whatever its type.
-pub(crate) trait Watched: Send + Sync {
-    fn is_settled(&self) -> bool;
-    fn expire(&self);
+/// A promise to wake one task at `wake_at`.
+struct Registration {
+    wake_at: Instant,
+    fired: AtomicBool,
+    waker: Waker,
 }
 
-impl<T: Send> Watched for Slot<T> {
-    fn is_settled(&self) -> bool {
-        Slot::is_settled(self)
-    }
-
-    fn expire(&self) {
-        Slot::expire(self);
+impl Registration {
+    fn fire(&self) {
+        self.fired.store(true, Ordering::Release);
+        self.waker.wake_by_ref();
     }
 }
 
-/// The slots watched for one timeout duration. Calls with the same timeout made on one
-/// thread are watched in the order they started, so their deadlines are (up to the
-/// moment between a call's start and its first wait) in order too: a FIFO suffices, and
-/// the earliest deadline is at the front.
+/// The registrations made with one timeout duration. Calls with the same timeout reach
+/// their deadlines in the order they started (up to the moment between a call's start and
+/// its first wait), so a FIFO suffices and the earliest deadline is at the front.
 struct Lane {
     timeout: Duration,
-    entries: VecDeque<(Instant, Arc<dyn Watched>)>,
-    compact_at: usize,
+    entries: VecDeque<Arc<Registration>>,
 }
-
-impl Lane {
-    fn pop_settled(&mut self) {
-        while self
-            .entries
-            .front()
-            .is_some_and(|(_, slot)| slot.is_settled())
-        {
-            self.entries.pop_front();
-        }
-    }
-}
-
-const MIN_COMPACT: usize = 64;
 
 struct Heap {
     lanes: Vec<Lane>,
-    /// The deadline the task sleeps until, if it sleeps on one.
+    /// The time the task sleeps until.
     armed: Option<Instant>,
-    /// False once the task has exited; the next watch starts a new one.
+    /// False once the task has exited; the next registration starts a new one.
     running: bool,
 }
 
 impl Heap {
-    fn push(&mut self, deadline: Instant, timeout: Duration, slot: Arc<dyn Watched>) {
-        let lane = match self.lanes.iter().position(|l| l.timeout == timeout) {
-            Some(i) => &mut self.lanes[i],
-            None => {
-                self.lanes.push(Lane {
-                    timeout,
-                    entries: VecDeque::new(),
-                    compact_at: MIN_COMPACT,
-                });
-                let last = self.lanes.len() - 1;
-                &mut self.lanes[last]
-            }
-        };
-        lane.pop_settled();
-        lane.entries.push_back((deadline, slot));
-        if lane.entries.len() > lane.compact_at {
-            lane.entries.retain(|(_, slot)| !slot.is_settled());
-            lane.compact_at = MIN_COMPACT.max(lane.entries.len() * 2);
+    fn push(&mut self, timeout: Duration, registration: Arc<Registration>) {
+        match self.lanes.iter_mut().find(|l| l.timeout == timeout) {
+            Some(lane) => lane.entries.push_back(registration),
+            None => self.lanes.push(Lane {
+                timeout,
+                entries: VecDeque::from([registration]),
+            }),
         }
     }
 
-    /// Times out what is due at `now`, drops what has settled at the fronts, and returns
-    /// the next deadline to wake up for.
-    fn expire_due(&mut self, now: Instant) -> Option<Instant> {
+    /// Wakes what is due at `now` and returns the next time to wake up for.
+    fn fire_due(&mut self, now: Instant) -> Option<Instant> {
         let mut next: Option<Instant> = None;
         for lane in &mut self.lanes {
-            while let Some((deadline, slot)) = lane.entries.front() {
-                if slot.is_settled() {
-                    lane.entries.pop_front();
-                } else if *deadline <= now {
-                    slot.expire();
+            while let Some(front) = lane.entries.front() {
+                if front.wake_at <= now {
+                    front.fire();
                     lane.entries.pop_front();
                 } else {
-                    next = Some(next.map_or(*deadline, |n| n.min(*deadline)));
+                    next = Some(next.map_or(front.wake_at, |n| n.min(front.wake_at)));
                     break;
                 }
             }
@@ -152,8 +121,19 @@ impl Queue {
     }
 }
 
+/// How many recent registrations a thread remembers: enough for the caller tasks that
+/// take turns on one worker thread.
+const RECENT: usize = 8;
+
+#[derive(Default)]
+struct Local {
+    queue: Option<Arc<Queue>>,
+    recent: [Option<Arc<Registration>>; RECENT],
+    next: usize,
+}
+
 thread_local! {
-    static QUEUE: RefCell<Option<Arc<Queue>>> = const { RefCell::new(None) };
+    static LOCAL: RefCell<Local> = RefCell::default();
 }
 
 static FALLBACK: OnceLock<Handle> = OnceLock::new();
@@ -165,44 +145,67 @@ pub(crate) fn note_runtime(handle: &Handle) {
     }
 }
 
-/// Times out `slot` at `deadline` unless it settles first.
-pub(crate) fn watch(deadline: Instant, timeout: Duration, slot: Arc<dyn Watched>) {
-    QUEUE.with(|q| {
-        let mut q = q.borrow_mut();
-        let queue = match &*q {
-            Some(queue) if queue.alive.load(Ordering::Acquire) => queue,
-            stale => {
-                let fresh = Arc::new(Queue {
-                    heap: Mutex::new(Heap {
-                        lanes: Vec::new(),
-                        armed: None,
-                        running: false,
-                    }),
-                    wake: Notify::new(),
-                    alive: AtomicBool::new(true),
-                });
-                // A queue whose task died with its runtime hands its slots over.
-                if let Some(old) = stale {
-                    let mut old = old.lock();
-                    fresh.lock().lanes = std::mem::take(&mut old.lanes);
-                }
-                q.insert(fresh)
-            }
-        };
+/// Makes sure the task behind `waker` is woken no later than `deadline` (a call with
+/// timeout `timeout` waits on it).
+pub(crate) fn wake_by(deadline: Instant, timeout: Duration, waker: &Waker) {
+    LOCAL.with(|local| {
+        let mut local = local.borrow_mut();
+        let covered = local.recent.iter().flatten().any(|r| {
+            r.wake_at <= deadline && !r.fired.load(Ordering::Acquire) && r.waker.will_wake(waker)
+        });
+        if covered {
+            return;
+        }
+        let registration = Arc::new(Registration {
+            wake_at: deadline,
+            fired: AtomicBool::new(false),
+            waker: waker.clone(),
+        });
+        let slot = local.next;
+        local.recent[slot] = Some(registration.clone());
+        local.next = (slot + 1) % RECENT;
+        let queue = local.queue();
         let (start_task, wake_task) = {
             let mut heap = queue.lock();
-            heap.push(deadline, timeout, slot);
+            heap.push(timeout, registration);
             let start = !heap.running;
             heap.running = true;
             let earlier = heap.armed.is_none_or(|armed| deadline < armed);
             (start, earlier && !start)
         };
         if start_task {
-            spawn_task(queue.clone());
+            spawn_task(queue);
         } else if wake_task {
             queue.wake.notify_one();
         }
     });
+}
+
+impl Local {
+    /// This thread's queue, replacing one whose task died with its runtime (its
+    /// registrations move over).
+    fn queue(&mut self) -> Arc<Queue> {
+        if let Some(queue) = &self.queue {
+            if queue.alive.load(Ordering::Acquire) {
+                return queue.clone();
+            }
+        }
+        let fresh = Arc::new(Queue {
+            heap: Mutex::new(Heap {
+                lanes: Vec::new(),
+                armed: None,
+                running: false,
+            }),
+            wake: Notify::new(),
+            alive: AtomicBool::new(true),
+        });
+        if let Some(old) = self.queue.take() {
+            let mut old = old.lock();
+            fresh.lock().lanes = std::mem::take(&mut old.lanes);
+        }
+        self.queue = Some(fresh.clone());
+        fresh
+    }
 }
 
 fn spawn_task(queue: Arc<Queue>) {
@@ -211,8 +214,8 @@ fn spawn_task(queue: Arc<Queue>) {
         Err(_) => match FALLBACK.get() {
             Some(handle) => handle.clone(),
             None => {
-                // No runtime anywhere: nothing could time the call out. Leave the slot
-                // queued; a later call on a runtime starts the task.
+                // No runtime anywhere: nothing could time the call out. Leave the
+                // registration queued; a later call on a runtime starts the task.
                 queue.lock().running = false;
                 return;
             }
@@ -232,8 +235,7 @@ impl Drop for AliveGuard {
     }
 }
 
-/// How long a queue's task stays around with nothing to watch before it exits, so a
-/// thread making calls one after another does not start a task per call.
+/// How long a queue's task stays around with nothing to watch before it exits.
 const LINGER: Duration = Duration::from_secs(1);
 
 async fn run(queue: Arc<Queue>) {
@@ -243,7 +245,7 @@ async fn run(queue: Arc<Queue>) {
         let wake_at = {
             let mut heap = queue.lock();
             let now = Instant::now();
-            let wake_at = match heap.expire_due(now) {
+            let wake_at = match heap.fire_due(now) {
                 Some(deadline) => {
                     idle_since = None;
                     deadline
@@ -251,8 +253,6 @@ async fn run(queue: Arc<Queue>) {
                 None => {
                     let since = *idle_since.get_or_insert(now);
                     if now >= since + LINGER {
-                        // Nothing to watch for a while: exit; the next watch starts a
-                        // new task.
                         heap.running = false;
                         heap.armed = None;
                         return;
@@ -260,7 +260,7 @@ async fn run(queue: Arc<Queue>) {
                     since + LINGER
                 }
             };
-            // Watches with later deadlines need not wake us before this.
+            // Registrations with later deadlines need not wake us before this.
             heap.armed = Some(wake_at);
             wake_at
         };

@@ -319,3 +319,31 @@ async fn an_unbounded_timeout_is_accepted() {
     assert_eq!(patient.sleep(60_000).await.unwrap(), 60_000);
     probe.stop().await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_call_times_out_on_its_own_deadline_after_an_earlier_calls_wake_up() {
+    // The first call leaves a wake-up for its task at t = 5 s; a later call from the
+    // same task, still waiting then, must not time out before its own deadline (t = 8 s).
+    let probe = Probe::default().start().await.unwrap();
+    assert_eq!(probe.get().await.unwrap(), 0);
+    tokio::time::advance(Duration::from_secs(3)).await;
+    let started = tokio::time::Instant::now();
+    let err = probe.sleep(10_000).await.unwrap_err();
+    assert!(matches!(err, CallError::Timeout { .. }), "{err:?}");
+    assert_eq!(started.elapsed(), Duration::from_secs(5));
+    probe.stop().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shorter_timeout_after_a_longer_one_still_fires_on_time() {
+    let probe = Probe::default().start().await.unwrap();
+    assert_eq!(probe.get().await.unwrap(), 0);
+    let quick = probe.with_timeout(Duration::from_millis(300));
+    let started = tokio::time::Instant::now();
+    assert!(matches!(
+        quick.sleep(1_000).await,
+        Err(CallError::Timeout { .. })
+    ));
+    assert_eq!(started.elapsed(), Duration::from_millis(300));
+    probe.stop().await.unwrap();
+}
