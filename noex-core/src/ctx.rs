@@ -26,7 +26,8 @@ pub struct Ctx<S: GenServer> {
     stop: Option<ExitReason>,
     timers: HashMap<u64, AbortHandle>,
     next_timer: u64,
-    monitors: Vec<(MonitorRef, ProcessRef)>,
+    /// Monitors this server holds on others (a supervisor holds one per child).
+    monitors: HashMap<MonitorRef, ProcessRef>,
 }
 
 impl<S: GenServer> Ctx<S> {
@@ -36,7 +37,7 @@ impl<S: GenServer> Ctx<S> {
             stop: None,
             timers: HashMap::new(),
             next_timer: 0,
-            monitors: Vec::new(),
+            monitors: HashMap::new(),
         }
     }
 
@@ -235,18 +236,15 @@ impl<S: GenServer> Ctx<S> {
                 me.deliver_down(down);
             }
         }));
-        self.monitors.push((monitor, target));
+        self.monitors.insert(monitor, target);
         monitor
     }
 
     /// Stops monitoring. Returns true if the monitor was active. A `Down` already queued
     /// for it may still arrive.
     pub fn demonitor(&mut self, monitor: MonitorRef) -> bool {
-        match self.monitors.iter().position(|(m, _)| *m == monitor) {
-            Some(i) => {
-                let (m, target) = self.monitors.swap_remove(i);
-                target.core().remove_monitor(m)
-            }
+        match self.monitors.remove(&monitor) {
+            Some(target) => target.core().remove_monitor(monitor),
             None => false,
         }
     }
@@ -257,9 +255,7 @@ impl<S: GenServer> Ctx<S> {
     }
 
     pub(crate) fn forget_monitor(&mut self, monitor: MonitorRef) {
-        if let Some(i) = self.monitors.iter().position(|(m, _)| *m == monitor) {
-            self.monitors.swap_remove(i);
-        }
+        self.monitors.remove(&monitor);
     }
 }
 
@@ -277,7 +273,7 @@ impl<S: GenServer> Drop for Ctx<S> {
         for (_, handle) in self.timers.drain() {
             handle.abort();
         }
-        for (monitor, target) in self.monitors.drain(..) {
+        for (monitor, target) in self.monitors.drain() {
             target.core().remove_monitor(monitor);
         }
     }

@@ -24,6 +24,7 @@ use std::any::{Any, TypeId};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -64,6 +65,8 @@ pub(crate) struct Core {
     state: Mutex<CoreState>,
     exited: Notify,
     abort: OnceLock<AbortHandle>,
+    /// Mirrors "the phase is no longer `Running`" for lock-free `is_alive` checks.
+    exiting: AtomicBool,
 }
 
 impl Core {
@@ -81,6 +84,7 @@ impl Core {
             }),
             exited: Notify::new(),
             abort: OnceLock::new(),
+            exiting: AtomicBool::new(false),
         }
     }
 
@@ -104,8 +108,9 @@ impl Core {
         let _ = self.abort.set(handle);
     }
 
+    /// Lock-free: `exiting` is set (under the lock) when the phase leaves `Running`.
     pub(crate) fn is_running(&self) -> bool {
-        matches!(self.lock().phase, Phase::Running)
+        !self.exiting.load(Ordering::Acquire)
     }
 
     /// The exit reason once the process is exiting or has exited.
@@ -123,6 +128,7 @@ impl Core {
         match &st.phase {
             Phase::Running => {
                 st.phase = Phase::Exiting(reason.clone());
+                self.exiting.store(true, Ordering::Release);
                 reason
             }
             Phase::Exiting(r) | Phase::Exited(r) => r.clone(),
@@ -145,6 +151,7 @@ impl Core {
             }
             st.finishing = true;
             st.phase = Phase::Exiting(reason.clone());
+            self.exiting.store(true, Ordering::Release);
             (std::mem::take(&mut st.exit_hooks), reason)
         };
         for (_, hook) in hooks {
