@@ -1,7 +1,6 @@
 //! A monitor added while a process is exiting must not hear of the exit before the
 //! process's names are gone: no lookup may find a process a monitor was told is dead.
 
-use std::future::Future;
 use std::sync::Mutex;
 use std::sync::mpsc;
 
