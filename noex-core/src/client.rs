@@ -12,6 +12,7 @@ use crate::error::{CallError, CastError};
 use crate::mailbox::PushError;
 use crate::reply::{self, Lost, ReplyTo};
 use crate::runtime::{Cell, Envelope, current_pid};
+use crate::timeouts::within;
 use crate::{Messages, Pid};
 
 /// A generated typed client: `#[derive(Messages)]` on `FooMsg` generates `FooClient`,
@@ -84,22 +85,17 @@ impl<M: Messages> RawRef<M> {
         }
         let timeout = self.call_timeout();
         let deadline = crate::timeouts::deadline_after(timeout);
-        let (reply_to, reply) = reply::channel(deadline, timeout);
+        let (reply_to, reply) = reply::channel(deadline, pid);
         let envelope = Envelope::Msg(msg, Some(slot(reply_to)));
         match self.cell.mailbox.try_push_user(envelope, |e| e) {
             Ok(()) => {}
             Err(PushError::Closed(_)) => return Err(CallError::NotRunning { pid }),
             Err(PushError::Full(envelope)) => {
                 // A bounded mailbox is full: wait for room, within the same deadline.
-                match tokio::time::timeout_at(
-                    deadline,
-                    self.cell.mailbox.push_user_wait(envelope, |e| e),
-                )
-                .await
-                {
-                    Ok(Ok(())) => {}
-                    Ok(Err(_)) => return Err(CallError::NotRunning { pid }),
-                    Err(_) => return Err(CallError::Timeout { pid, timeout }),
+                match within(deadline, self.cell.mailbox.push_user_wait(envelope, |e| e)).await {
+                    Some(Ok(())) => {}
+                    Some(Err(_)) => return Err(CallError::NotRunning { pid }),
+                    None => return Err(CallError::Timeout { pid, timeout }),
                 }
             }
         }
@@ -114,9 +110,9 @@ impl<M: Messages> RawRef<M> {
             Lost::Unanswered | Lost::Abandoned => {
                 // The reply handle went away because the server is exiting: report why,
                 // once the reason is final.
-                match tokio::time::timeout_at(deadline, core.wait_exited()).await {
-                    Ok(reason) => Err(CallError::Exited { pid, reason }),
-                    Err(_) => Err(CallError::Timeout { pid, timeout }),
+                match within(deadline, core.wait_exited()).await {
+                    Some(reason) => Err(CallError::Exited { pid, reason }),
+                    None => Err(CallError::Timeout { pid, timeout }),
                 }
             }
         }

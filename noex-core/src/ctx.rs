@@ -240,8 +240,8 @@ impl<S: GenServer> Ctx<S> {
         monitor
     }
 
-    /// Stops monitoring. Returns true if the monitor was active. A `Down` already queued
-    /// for it may still arrive.
+    /// Stops monitoring. Returns true if the monitor was active. Its `Down` is never
+    /// handled afterwards, even if it was already queued.
     pub fn demonitor(&mut self, monitor: MonitorRef) -> bool {
         match self.monitors.remove(&monitor) {
             Some(target) => target.core().remove_monitor(monitor),
@@ -254,8 +254,10 @@ impl<S: GenServer> Ctx<S> {
         &self.cell.core
     }
 
-    pub(crate) fn forget_monitor(&mut self, monitor: MonitorRef) {
-        self.monitors.remove(&monitor);
+    /// Forgets a monitor whose `Down` arrived; false if it had been demonitored (the
+    /// `Down` was already queued), in which case it is not handled.
+    pub(crate) fn forget_monitor(&mut self, monitor: MonitorRef) -> bool {
+        self.monitors.remove(&monitor).is_some()
     }
 }
 

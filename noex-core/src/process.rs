@@ -25,7 +25,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -51,6 +51,8 @@ struct CoreState {
     phase: Phase,
     monitors: Vec<(MonitorRef, Watcher)>,
     exit_hooks: Vec<(u64, ExitHook)>,
+    /// The server task's abort handle, once it is spawned.
+    abort: Option<AbortHandle>,
     /// Set by the one caller of `finish_exit` that runs the exit sequence.
     finishing: bool,
     /// Set once the exit hooks have run; from then on monitors are told at once.
@@ -64,7 +66,6 @@ pub(crate) struct Core {
     server_name: &'static str,
     state: Mutex<CoreState>,
     exited: Notify,
-    abort: OnceLock<AbortHandle>,
     /// Mirrors "the phase is no longer `Running`" for lock-free `is_alive` checks.
     exiting: AtomicBool,
 }
@@ -79,11 +80,11 @@ impl Core {
                 phase: Phase::Running,
                 monitors: Vec::new(),
                 exit_hooks: Vec::new(),
+                abort: None,
                 finishing: false,
                 hooks_done: false,
             }),
             exited: Notify::new(),
-            abort: OnceLock::new(),
             exiting: AtomicBool::new(false),
         }
     }
@@ -104,8 +105,16 @@ impl Core {
         self.server_name
     }
 
+    /// Hands over the spawned task's abort handle. If a kill came in between `init` and
+    /// the spawn, it takes effect now.
     pub(crate) fn set_abort(&self, handle: AbortHandle) {
-        let _ = self.abort.set(handle);
+        let mut st = self.lock();
+        if matches!(st.phase, Phase::Running) {
+            st.abort = Some(handle);
+        } else {
+            drop(st);
+            handle.abort();
+        }
     }
 
     /// Lock-free: `exiting` is set (under the lock) when the phase leaves `Running`.
@@ -239,13 +248,33 @@ impl Core {
 
     /// Aborts the process's task: it ends without running `terminate`.
     pub(crate) fn abort(&self) {
-        match self.abort.get() {
-            Some(handle) => handle.abort(),
-            // Still in `init` (the task does not exist yet): `start` sees the reason when
-            // init returns and does not spawn the task.
-            None => {
-                self.begin_exit(ExitReason::Killed);
+        let mut st = self.lock();
+        if let Some(handle) = &st.abort {
+            let handle = handle.clone();
+            drop(st);
+            handle.abort();
+            return;
+        }
+        // Still in `init` (the task does not exist yet): record the kill under the same
+        // lock `set_abort` takes, and wake `start`, which stops `init` and spawns nothing.
+        if matches!(st.phase, Phase::Running) {
+            st.phase = Phase::Exiting(ExitReason::Killed);
+            self.exiting.store(true, Ordering::Release);
+        }
+        drop(st);
+        self.exited.notify_waiters();
+    }
+
+    /// Resolves once the process has begun exiting (or has exited).
+    pub(crate) async fn wait_exiting(&self) {
+        loop {
+            let notified = self.exited.notified();
+            let mut notified = std::pin::pin!(notified);
+            notified.as_mut().enable();
+            if !self.is_running() {
+                return;
             }
+            notified.await;
         }
     }
 }

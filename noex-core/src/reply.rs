@@ -19,9 +19,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context, Poll, Waker};
 
-use std::time::Duration;
-
 use tokio::time::Instant;
+
+use crate::Pid;
 
 /// How a call ended, seen from the caller.
 #[derive(Debug, PartialEq, Eq)]
@@ -64,6 +64,8 @@ const WAKER_SET: u8 = 0b100;
 /// (the caller, after `COMPLETE`), and `waker` is written only by the caller while no
 /// settler may read it.
 pub(crate) struct Slot<T> {
+    /// The server the call went to.
+    server: Pid,
     state: AtomicU8,
     outcome: UnsafeCell<Option<Outcome<T>>>,
     waker: UnsafeCell<Option<Waker>>,
@@ -160,9 +162,10 @@ impl<T> Slot<T> {
 /// A new slot and its two ends.
 pub(crate) fn channel<T: Send + 'static>(
     deadline: Instant,
-    timeout: Duration,
+    server: Pid,
 ) -> (ReplyTo<T>, ReplyFuture<T>) {
     let slot = Arc::new(Slot {
+        server,
         state: AtomicU8::new(0),
         outcome: UnsafeCell::new(None),
         waker: UnsafeCell::new(None),
@@ -174,7 +177,6 @@ pub(crate) fn channel<T: Send + 'static>(
         ReplyFuture {
             slot,
             deadline,
-            timeout,
             waited: false,
         },
     )
@@ -184,7 +186,6 @@ pub(crate) fn channel<T: Send + 'static>(
 pub(crate) struct ReplyFuture<T: Send + 'static> {
     slot: Arc<Slot<T>>,
     deadline: Instant,
-    timeout: Duration,
     /// Whether the future has waited before: a later poll may be the wake-up for the
     /// deadline, so it looks at the clock.
     waited: bool,
@@ -204,7 +205,7 @@ impl<T: Send + 'static> Future for ReplyFuture<T> {
             return self.slot.poll_outcome(cx);
         }
         self.waited = true;
-        crate::timeouts::wake_by(self.deadline, self.timeout, cx.waker());
+        crate::timeouts::wake_by(self.deadline, cx.waker());
         Poll::Pending
     }
 }
@@ -306,9 +307,12 @@ impl<T> ReplyTo<T> {
 impl<T> Drop for ReplyTo<T> {
     fn drop(&mut self) {
         if let Some(slot) = self.slot.take() {
-            // During a panic the process is crashing: the caller learns the exit reason
-            // from the process itself.
-            let why = if std::thread::panicking() {
+            // Dropped while its server's handler panics: the server is crashing, and the
+            // caller learns the exit reason from it. Anywhere else (a task the handle was
+            // sent to, say) it is just unanswered.
+            let crashing =
+                std::thread::panicking() && crate::runtime::current_pid() == Some(slot.server);
+            let why = if crashing {
                 Lost::Abandoned
             } else {
                 Lost::Unanswered

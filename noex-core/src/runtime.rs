@@ -141,7 +141,7 @@ pub(crate) fn catch<F: Future>(fut: F) -> Guarded<F> {
 }
 
 /// Runs a handler (or hook) of server `pid`, turning a panic into `Err(reason)`.
-fn handler<F: Future>(pid: Pid, fut: F) -> Guarded<F> {
+pub(crate) fn handler<F: Future>(pid: Pid, fut: F) -> Guarded<F> {
     Guarded {
         fut,
         pid: Some(pid),
@@ -149,7 +149,7 @@ fn handler<F: Future>(pid: Pid, fut: F) -> Guarded<F> {
 }
 
 pub(crate) async fn start<S: GenServer>(
-    mut server: S,
+    server: S,
     options: StartOptions,
 ) -> Result<ServerRef<S>, StartError> {
     let capacity = options.validate()?;
@@ -173,6 +173,9 @@ pub(crate) async fn start<S: GenServer>(
     // Until the task is spawned, an abandoned start (the caller dropped this future)
     // still runs the exit sequence, so the name does not outlive the process.
     let unstarted = Finisher { cell: cell.clone() };
+    // Declared after `unstarted`, so an abandoned start drops the server's state before
+    // its exit sequence runs (as a failed init does).
+    let mut server = server;
 
     let mut ctx = Ctx::new(cell.clone());
     if let Err(failure) = run_init(&mut server, &mut ctx, &cell, options.init_timeout).await {
@@ -216,10 +219,18 @@ async fn run_init<S: GenServer>(
     .await;
     let outcome = match ready {
         Some(outcome) => outcome,
-        None => match tokio::time::timeout(timeout, init).await {
-            Ok(outcome) => outcome,
-            Err(_) => return Err(StartError::InitTimeout(timeout)),
-        },
+        None => {
+            tokio::select! {
+                timed = tokio::time::timeout(timeout, init.as_mut()) => match timed {
+                    Ok(outcome) => outcome,
+                    Err(_) => return Err(StartError::InitTimeout(timeout)),
+                },
+                // A kill during init (by name, say) ends it at once, as in OTP.
+                () = cell.core.wait_exiting() => {
+                    return Err(StartError::Init(cell.core.exit_reason().unwrap_or(ExitReason::Killed)));
+                }
+            }
+        }
     };
     match outcome {
         Ok(Ok(())) => {}
@@ -268,7 +279,9 @@ async fn run<S: GenServer>(mut server: S, mut ctx: Ctx<S>, cell: Arc<Cell<S::Msg
             Envelope::System(system) => match *system {
                 System::Stop(reason) => break reason,
                 System::Down(down) => {
-                    ctx.forget_monitor(down.monitor);
+                    if !ctx.forget_monitor(down.monitor) {
+                        continue;
+                    }
                     handler(
                         pid,
                         <S::Msg as Dispatch<S>>::handle_down(&mut server, down, &mut ctx),

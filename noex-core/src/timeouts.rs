@@ -6,39 +6,52 @@
 //! tokio timer for its timeout and removing it again costs about as much as the call
 //! itself. So calls do not get timers. What a waiting call needs is only this: *its task
 //! must be woken by its deadline*, so that it can look at the clock and give up. A task
-//! that calls servers one after another needs that guarantee once, not once per call:
+//! that calls servers one after another needs that guarantee once in a while, not once
+//! per call:
 //!
 //! * A waiting call asks for its task to be woken by its deadline ([`wake_by`]). Each
-//!   thread remembers the last few such requests (the task's waker and the time it will be
-//!   woken at); if one of them already wakes this task no later than the new deadline, and
-//!   has not fired yet, there is nothing to do. That check is all a call costs in the
+//!   thread remembers its last few such requests (the task's waker and the time it will
+//!   be woken at); if one of them already wakes this task no later than the new deadline,
+//!   and has not fired yet, there is nothing to do. That check is all a call costs in the
 //!   steady state: no lock, no allocation, no clock read.
-//! * Otherwise a [`Registration`] (allocated once per task and period, not per call) goes
-//!   into the thread's queue: one FIFO lane per timeout duration, so the earliest deadline
-//!   is at a lane's front. One tokio task per queue sleeps until that deadline, wakes the
-//!   registered tasks that are due, and sleeps again; after a second with nothing to watch
-//!   it exits, and the next registration starts a new one.
+//! * Otherwise a [`Registration`] goes into the queue of this thread and runtime: a heap
+//!   ordered by wake-up time, watched by one tokio task that sleeps until the earliest
+//!   wake-up, wakes the tasks that are due, and sleeps again. After a second with nothing
+//!   to watch it exits; the next registration starts a new one.
+//! * A registration wakes its task at its call's deadline or [`RECHECK`] from now,
+//!   whichever comes first. A registration holds a clone of the task's waker, which keeps
+//!   the task's memory alive until it fires; the short horizon bounds that (a finished
+//!   task is released within `RECHECK`), at the price of one spurious wake-up per
+//!   `RECHECK` for a task that keeps calling.
 //! * A woken call whose reply has not come looks at the clock: past its deadline, it times
-//!   out; otherwise (it was woken early, by a registration made for an earlier call) it
-//!   asks again, which registers its own deadline.
+//!   out; otherwise it asks again.
 //!
-//! So a task making back-to-back calls with the default 5 s timeout registers once and is
-//! woken about once every 5 s; timeouts are as precise as tokio's timers, and run on the
-//! paused clock in tests like any tokio timer.
-//!
-//! Calls made outside any tokio runtime are watched by a queue whose task runs on the
-//! runtime of the first server started in the process.
+//! Timeouts are as precise as tokio's timers (the last registration of a waiting call
+//! wakes it exactly at its deadline), and run on the paused clock in tests like any tokio
+//! timer. Calls made outside any tokio runtime are watched by a queue whose task runs on
+//! the runtime of the last server started in the process.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::cmp::{Ordering as CmpOrdering, Reverse};
+use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
 use std::time::Duration;
 
-use tokio::runtime::Handle;
+use tokio::runtime::{Handle, Id as RuntimeId};
 use tokio::sync::Notify;
 use tokio::time::Instant;
+
+/// How far ahead a registration may wake its task; see the module docs.
+const RECHECK: Duration = Duration::from_millis(100);
+
+/// How long a queue's task stays around with nothing to watch before it exits.
+const LINGER: Duration = Duration::from_secs(1);
+
+/// How many recent registrations a thread remembers: enough for the caller tasks that
+/// take turns on one worker thread.
+const RECENT: usize = 8;
 
 /// `now + delay`, saturating at a deadline 30 years out, so "never" settings such as
 /// `Duration::MAX` do not overflow.
@@ -55,23 +68,36 @@ struct Registration {
     waker: Waker,
 }
 
-impl Registration {
-    fn fire(&self) {
-        self.fired.store(true, Ordering::Release);
-        self.waker.wake_by_ref();
+/// A registration in a queue's heap, earliest first.
+struct Entry {
+    wake_at: Instant,
+    seq: u64,
+    registration: Arc<Registration>,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        (self.wake_at, self.seq) == (other.wake_at, other.seq)
     }
 }
 
-/// The registrations made with one timeout duration. Calls with the same timeout reach
-/// their deadlines in the order they started (up to the moment between a call's start and
-/// its first wait), so a FIFO suffices and the earliest deadline is at the front.
-struct Lane {
-    timeout: Duration,
-    entries: VecDeque<Arc<Registration>>,
+impl Eq for Entry {}
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> CmpOrdering {
+        (self.wake_at, self.seq).cmp(&(other.wake_at, other.seq))
+    }
 }
 
 struct Heap {
-    lanes: Vec<Lane>,
+    entries: BinaryHeap<Reverse<Entry>>,
+    seq: u64,
     /// The time the task sleeps until.
     armed: Option<Instant>,
     /// False once the task has exited; the next registration starts a new one.
@@ -79,55 +105,56 @@ struct Heap {
 }
 
 impl Heap {
-    fn push(&mut self, timeout: Duration, registration: Arc<Registration>) {
-        match self.lanes.iter_mut().find(|l| l.timeout == timeout) {
-            Some(lane) => lane.entries.push_back(registration),
-            None => self.lanes.push(Lane {
-                timeout,
-                entries: VecDeque::from([registration]),
-            }),
-        }
-    }
-
-    /// Wakes what is due at `now` and returns the next time to wake up for.
-    fn fire_due(&mut self, now: Instant) -> Option<Instant> {
-        let mut next: Option<Instant> = None;
-        for lane in &mut self.lanes {
-            while let Some(front) = lane.entries.front() {
-                if front.wake_at <= now {
-                    front.fire();
-                    lane.entries.pop_front();
-                } else {
-                    next = Some(next.map_or(front.wake_at, |n| n.min(front.wake_at)));
-                    break;
-                }
+    /// Takes out what is due at `now` (to be woken once the lock is released) and
+    /// returns the next time to wake up for.
+    fn take_due(&mut self, now: Instant, due: &mut Vec<Arc<Registration>>) -> Option<Instant> {
+        while let Some(Reverse(first)) = self.entries.peek() {
+            if first.wake_at > now {
+                return Some(first.wake_at);
+            }
+            if let Some(Reverse(entry)) = self.entries.pop() {
+                due.push(entry.registration);
             }
         }
-        self.lanes.retain(|lane| !lane.entries.is_empty());
-        next
+        None
     }
 }
 
+/// The registrations made on one thread under one runtime, and their task.
 struct Queue {
+    /// The runtime the task runs on (`None`: calls made outside any runtime).
+    runtime: Option<RuntimeId>,
     heap: Mutex<Heap>,
     wake: Notify,
-    /// Cleared when the task is dropped without exiting on its own (runtime shut down).
+    /// Cleared when the task ends without exiting on its own (its runtime shut down,
+    /// possibly before it ever ran).
     alive: AtomicBool,
 }
 
 impl Queue {
+    fn new(runtime: Option<RuntimeId>) -> Queue {
+        Queue {
+            runtime,
+            heap: Mutex::new(Heap {
+                entries: BinaryHeap::new(),
+                seq: 0,
+                armed: None,
+                running: false,
+            }),
+            wake: Notify::new(),
+            alive: AtomicBool::new(true),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Heap> {
         self.heap.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-/// How many recent registrations a thread remembers: enough for the caller tasks that
-/// take turns on one worker thread.
-const RECENT: usize = 8;
-
 #[derive(Default)]
 struct Local {
-    queue: Option<Arc<Queue>>,
+    /// One queue per runtime this thread has made calls under (nearly always one).
+    queues: Vec<Arc<Queue>>,
     recent: [Option<Arc<Registration>>; RECENT],
     next: usize,
 }
@@ -136,95 +163,134 @@ thread_local! {
     static LOCAL: RefCell<Local> = RefCell::default();
 }
 
-static FALLBACK: OnceLock<Handle> = OnceLock::new();
+/// The runtime of the last server started: where timeouts of calls made outside any
+/// runtime are watched.
+static FALLBACK: Mutex<Option<Handle>> = Mutex::new(None);
 
 /// Remembers a runtime to run timeout tasks on for calls made outside any runtime.
 pub(crate) fn note_runtime(handle: &Handle) {
-    if FALLBACK.get().is_none() {
-        let _ = FALLBACK.set(handle.clone());
+    let mut fallback = FALLBACK.lock().unwrap_or_else(PoisonError::into_inner);
+    if fallback.as_ref().is_none_or(|h| h.id() != handle.id()) {
+        *fallback = Some(handle.clone());
     }
 }
 
-/// Makes sure the task behind `waker` is woken no later than `deadline` (a call with
-/// timeout `timeout` waits on it).
-pub(crate) fn wake_by(deadline: Instant, timeout: Duration, waker: &Waker) {
-    LOCAL.with(|local| {
+/// Runs `fut` until `deadline`; `None` if the deadline passes first. For the rare waits
+/// of the call path (a full mailbox, a server's exit); works outside any runtime too.
+pub(crate) async fn within<F: std::future::Future>(deadline: Instant, fut: F) -> Option<F::Output> {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(v) = fut.as_mut().poll(cx) {
+            return std::task::Poll::Ready(Some(v));
+        }
+        if Instant::now() >= deadline {
+            return std::task::Poll::Ready(None);
+        }
+        wake_by(deadline, cx.waker());
+        std::task::Poll::Pending
+    })
+    .await
+}
+
+/// Makes sure the task behind `waker` is woken no later than `deadline`.
+pub(crate) fn wake_by(deadline: Instant, waker: &Waker) {
+    // During thread-local teardown there is nowhere to remember the registration; such
+    // a call is not timed out (nothing else in the thread is running either).
+    let _ = LOCAL.try_with(|local| {
         let mut local = local.borrow_mut();
         let covered = local.recent.iter().flatten().any(|r| {
             r.wake_at <= deadline && !r.fired.load(Ordering::Acquire) && r.waker.will_wake(waker)
         });
-        if covered {
-            return;
-        }
-        let registration = Arc::new(Registration {
-            wake_at: deadline,
-            fired: AtomicBool::new(false),
-            waker: waker.clone(),
-        });
-        let slot = local.next;
-        local.recent[slot] = Some(registration.clone());
-        local.next = (slot + 1) % RECENT;
-        let queue = local.queue();
-        let (start_task, wake_task) = {
-            let mut heap = queue.lock();
-            heap.push(timeout, registration);
-            let start = !heap.running;
-            heap.running = true;
-            let earlier = heap.armed.is_none_or(|armed| deadline < armed);
-            (start, earlier && !start)
-        };
-        if start_task {
-            spawn_task(queue);
-        } else if wake_task {
-            queue.wake.notify_one();
+        if !covered {
+            local.register(deadline, waker);
         }
     });
 }
 
 impl Local {
-    /// This thread's queue, replacing one whose task died with its runtime (its
-    /// registrations move over).
-    fn queue(&mut self) -> Arc<Queue> {
-        if let Some(queue) = &self.queue {
-            if queue.alive.load(Ordering::Acquire) {
-                return queue.clone();
+    fn register(&mut self, deadline: Instant, waker: &Waker) {
+        let now = Instant::now();
+        let wake_at = deadline.min(now + RECHECK);
+        let registration = Arc::new(Registration {
+            wake_at,
+            fired: AtomicBool::new(false),
+            waker: waker.clone(),
+        });
+        let slot = self.next;
+        self.recent[slot] = Some(registration.clone());
+        self.next = (slot + 1) % RECENT;
+
+        let runtime = Handle::try_current().ok();
+        let queue = self.queue(runtime.as_ref().map(Handle::id));
+        let (start_task, wake_task) = {
+            let mut heap = queue.lock();
+            heap.seq += 1;
+            let seq = heap.seq;
+            heap.entries.push(Reverse(Entry {
+                wake_at,
+                seq,
+                registration,
+            }));
+            let start = !heap.running;
+            heap.running = true;
+            let earlier = heap.armed.is_none_or(|armed| wake_at < armed);
+            (start, earlier && !start)
+        };
+        if start_task {
+            spawn_task(queue, runtime);
+        } else if wake_task {
+            queue.wake.notify_one();
+        }
+    }
+
+    /// This thread's queue for `runtime`; one whose task has died (with its runtime)
+    /// is replaced, and its registrations move over.
+    fn queue(&mut self, runtime: Option<RuntimeId>) -> Arc<Queue> {
+        let found = self.queues.iter().position(|q| q.runtime == runtime);
+        if let Some(i) = found {
+            if self.queues[i].alive.load(Ordering::Acquire) {
+                return self.queues[i].clone();
             }
         }
-        let fresh = Arc::new(Queue {
-            heap: Mutex::new(Heap {
-                lanes: Vec::new(),
-                armed: None,
-                running: false,
-            }),
-            wake: Notify::new(),
-            alive: AtomicBool::new(true),
-        });
-        if let Some(old) = self.queue.take() {
+        let fresh = Arc::new(Queue::new(runtime));
+        if let Some(i) = found {
+            let old = self.queues.swap_remove(i);
             let mut old = old.lock();
-            fresh.lock().lanes = std::mem::take(&mut old.lanes);
+            fresh.lock().entries = std::mem::take(&mut old.entries);
         }
-        self.queue = Some(fresh.clone());
+        // Forget queues of runtimes that are gone.
+        self.queues.retain(|q| q.alive.load(Ordering::Acquire));
+        self.queues.push(fresh.clone());
         fresh
     }
 }
 
-fn spawn_task(queue: Arc<Queue>) {
-    let handle = match Handle::try_current() {
-        Ok(handle) => handle,
-        Err(_) => match FALLBACK.get() {
-            Some(handle) => handle.clone(),
-            None => {
-                // No runtime anywhere: nothing could time the call out. Leave the
-                // registration queued; a later call on a runtime starts the task.
-                queue.lock().running = false;
-                return;
+fn spawn_task(queue: Arc<Queue>, runtime: Option<Handle>) {
+    let handle = match runtime {
+        Some(handle) => handle,
+        None => {
+            let fallback = FALLBACK.lock().unwrap_or_else(PoisonError::into_inner);
+            match &*fallback {
+                Some(handle) => handle.clone(),
+                None => {
+                    // No runtime anywhere: nothing could time the call out. Leave the
+                    // registration queued; a later registration starts the task.
+                    queue.lock().running = false;
+                    return;
+                }
             }
-        },
+        }
     };
-    handle.spawn(run(queue));
+    // The guard lives in the future from the start, so a task dropped before it ever
+    // runs (its runtime is shutting down) still marks the queue dead.
+    let guard = AliveGuard(queue.clone());
+    handle.spawn(async move {
+        let _guard = guard;
+        run(queue).await;
+    });
 }
 
-/// Marks the queue dead if its task is dropped before exiting on its own.
+/// Marks the queue dead if its task ends without exiting on its own.
 struct AliveGuard(Arc<Queue>);
 
 impl Drop for AliveGuard {
@@ -235,24 +301,21 @@ impl Drop for AliveGuard {
     }
 }
 
-/// How long a queue's task stays around with nothing to watch before it exits.
-const LINGER: Duration = Duration::from_secs(1);
-
 async fn run(queue: Arc<Queue>) {
-    let _guard = AliveGuard(queue.clone());
     let mut idle_since: Option<Instant> = None;
+    let mut due = Vec::new();
     loop {
         let wake_at = {
             let mut heap = queue.lock();
             let now = Instant::now();
-            let wake_at = match heap.fire_due(now) {
-                Some(deadline) => {
+            let wake_at = match heap.take_due(now, &mut due) {
+                Some(next) => {
                     idle_since = None;
-                    deadline
+                    next
                 }
                 None => {
                     let since = *idle_since.get_or_insert(now);
-                    if now >= since + LINGER {
+                    if due.is_empty() && now >= since + LINGER {
                         heap.running = false;
                         heap.armed = None;
                         return;
@@ -260,10 +323,15 @@ async fn run(queue: Arc<Queue>) {
                     since + LINGER
                 }
             };
-            // Registrations with later deadlines need not wake us before this.
+            // Registrations with later wake-ups need not wake this task before then.
             heap.armed = Some(wake_at);
             wake_at
         };
+        // Wake outside the lock: a waker may run code (or, in some executors, poll).
+        for registration in due.drain(..) {
+            registration.fired.store(true, Ordering::Release);
+            registration.waker.wake_by_ref();
+        }
         tokio::select! {
             _ = tokio::time::sleep_until(wake_at) => {}
             _ = queue.wake.notified() => {}

@@ -6,6 +6,7 @@ mod event_bus_patterns;
 mod event_bus_support;
 mod gen_server_call;
 mod gen_server_lifecycle;
+mod gen_server_robustness;
 mod gen_server_timers;
 mod hand_expanded;
 mod macro_basic;

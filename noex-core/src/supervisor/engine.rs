@@ -333,7 +333,7 @@ impl Engine {
             }
             Shutdown::Timeout(t) => {
                 process.inner.request_stop(ExitReason::Shutdown);
-                Wait::Until(Instant::now() + t)
+                Wait::Until(crate::timeouts::deadline_after(t))
             }
             Shutdown::Infinity => {
                 process.inner.request_stop(ExitReason::Shutdown);
@@ -436,7 +436,13 @@ impl Engine {
                 break;
             }
         }
-        self.restarts.len() > self.config.max_restarts as usize
+        let exceeded = self.restarts.len() > self.config.max_restarts as usize;
+        // Only the last `max_restarts + 1` restarts can matter: keep the history bounded
+        // whatever the intensity settings.
+        while self.restarts.len() > (self.config.max_restarts as usize).saturating_add(1) {
+            self.restarts.pop_front();
+        }
+        exceeded
     }
 
     /// Handles a child's exit: restarts it (and its group) if its restart type says so.
