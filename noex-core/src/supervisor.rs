@@ -445,6 +445,7 @@ pub enum SupervisorMsg {
     TryAgain(u64),
 }
 
+/// The reply slots of both supervisors' calls.
 #[doc(hidden)]
 pub enum SupervisorReply {
     Child(ReplyTo<Result<ProcessRef, SupervisorError>>),
@@ -521,27 +522,18 @@ impl Dispatch<Supervisor> for SupervisorMsg {
                     r.send(result);
                 }
             }
-            (SupervisorMsg::WhichChildren, Some(SupervisorReply::Which(r))) => {
-                r.send(engine.which_children());
-            }
-            (SupervisorMsg::CountChildren, Some(SupervisorReply::Count(r))) => {
-                r.send(engine.count_children());
-            }
-            (SupervisorMsg::Subscribe, Some(SupervisorReply::Subscribe(r))) => {
-                r.send(engine.events().subscribe());
-            }
+            (
+                SupervisorMsg::WhichChildren
+                | SupervisorMsg::CountChildren
+                | SupervisorMsg::Subscribe,
+                reply,
+            ) => engine.answer_query(reply),
             (SupervisorMsg::TryAgain(seq), _) => {
                 engine
                     .try_again(seq, ctx)
                     .await
                     .apply(ctx, SupervisorMsg::TryAgain);
             }
-            (
-                SupervisorMsg::WhichChildren
-                | SupervisorMsg::CountChildren
-                | SupervisorMsg::Subscribe,
-                _,
-            ) => {}
         }
     }
 

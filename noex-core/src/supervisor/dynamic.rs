@@ -12,11 +12,12 @@ use super::spec::StartFn;
 use super::{
     ChildCounts, ChildInfo, ChildKind, ChildSpec, ChildStartError, DEFAULT_MAX_RESTARTS,
     DEFAULT_PERIOD, EVENT_BUFFER, Restart, Shutdown, Strategy, SupervisorError, SupervisorEvent,
+    SupervisorReply,
 };
 use crate::client::{Client, RawRef};
 use crate::error::{BoxError, CallError};
 use crate::process::AsProcess;
-use crate::{Ctx, Dispatch, Down, ExitReason, GenServer, Messages, Pid, ProcessRef, ReplyTo};
+use crate::{Ctx, Dispatch, Down, ExitReason, GenServer, Messages, Pid, ProcessRef};
 
 type Template<A> = Arc<dyn Fn(A) -> StartFn + Send + Sync>;
 
@@ -168,17 +169,8 @@ pub enum DynamicSupervisorMsg<A> {
     TryAgain(u64),
 }
 
-#[doc(hidden)]
-pub enum DynamicSupervisorReply {
-    Child(ReplyTo<Result<ProcessRef, SupervisorError>>),
-    Unit(ReplyTo<Result<(), SupervisorError>>),
-    Which(ReplyTo<Vec<ChildInfo>>),
-    Count(ReplyTo<ChildCounts>),
-    Subscribe(ReplyTo<broadcast::Receiver<SupervisorEvent>>),
-}
-
 impl<A: Clone + Send + Sync + 'static> Messages for DynamicSupervisorMsg<A> {
-    type Reply = DynamicSupervisorReply;
+    type Reply = SupervisorReply;
     type Client = DynamicSupervisorClient<A>;
 
     fn variant_name(&self) -> &'static str {
@@ -211,7 +203,7 @@ impl<A: Clone + Send + Sync + 'static> Dispatch<DynamicSupervisor<A>> for Dynami
     async fn handle(
         server: &mut DynamicSupervisor<A>,
         msg: DynamicSupervisorMsg<A>,
-        reply: Option<DynamicSupervisorReply>,
+        reply: Option<SupervisorReply>,
         ctx: &mut Ctx<DynamicSupervisor<A>>,
     ) {
         let spec = match &msg {
@@ -228,7 +220,7 @@ impl<A: Clone + Send + Sync + 'static> Dispatch<DynamicSupervisor<A>> for Dynami
                     Some(spec) => engine.add_child(spec, ctx).await,
                     None => Err(SupervisorError::NotFound(String::new())),
                 };
-                if let Some(DynamicSupervisorReply::Child(r)) = reply {
+                if let Some(SupervisorReply::Child(r)) = reply {
                     r.send(result);
                 }
             }
@@ -237,31 +229,22 @@ impl<A: Clone + Send + Sync + 'static> Dispatch<DynamicSupervisor<A>> for Dynami
                     Ok(seq) => engine.terminate_seq(seq, ctx).await,
                     Err(e) => Err(e),
                 };
-                if let Some(DynamicSupervisorReply::Unit(r)) = reply {
+                if let Some(SupervisorReply::Unit(r)) = reply {
                     r.send(result);
                 }
             }
-            (DynamicSupervisorMsg::WhichChildren, Some(DynamicSupervisorReply::Which(r))) => {
-                r.send(engine.which_children());
-            }
-            (DynamicSupervisorMsg::CountChildren, Some(DynamicSupervisorReply::Count(r))) => {
-                r.send(engine.count_children());
-            }
-            (DynamicSupervisorMsg::Subscribe, Some(DynamicSupervisorReply::Subscribe(r))) => {
-                r.send(engine.events().subscribe());
-            }
+            (
+                DynamicSupervisorMsg::WhichChildren
+                | DynamicSupervisorMsg::CountChildren
+                | DynamicSupervisorMsg::Subscribe,
+                reply,
+            ) => engine.answer_query(reply),
             (DynamicSupervisorMsg::TryAgain(seq), _) => {
                 engine
                     .try_again(seq, ctx)
                     .await
                     .apply(ctx, DynamicSupervisorMsg::TryAgain);
             }
-            (
-                DynamicSupervisorMsg::WhichChildren
-                | DynamicSupervisorMsg::CountChildren
-                | DynamicSupervisorMsg::Subscribe,
-                _,
-            ) => {}
         }
     }
 
@@ -317,7 +300,7 @@ impl<A: Clone + Send + Sync + 'static> DynamicSupervisorClient<A> {
         self.raw
             .call(
                 DynamicSupervisorMsg::StartChild(args),
-                DynamicSupervisorReply::Child,
+                SupervisorReply::Child,
             )
             .await?
     }
@@ -331,7 +314,7 @@ impl<A: Clone + Send + Sync + 'static> DynamicSupervisorClient<A> {
         self.raw
             .call(
                 DynamicSupervisorMsg::TerminateChild(pid),
-                DynamicSupervisorReply::Unit,
+                SupervisorReply::Unit,
             )
             .await?
     }
@@ -343,10 +326,7 @@ impl<A: Clone + Send + Sync + 'static> DynamicSupervisorClient<A> {
     /// [`CallError`] if the supervisor cannot be reached.
     pub async fn which_children(&self) -> Result<Vec<ChildInfo>, CallError> {
         self.raw
-            .call(
-                DynamicSupervisorMsg::WhichChildren,
-                DynamicSupervisorReply::Which,
-            )
+            .call(DynamicSupervisorMsg::WhichChildren, SupervisorReply::Which)
             .await
     }
 
@@ -357,10 +337,7 @@ impl<A: Clone + Send + Sync + 'static> DynamicSupervisorClient<A> {
     /// [`CallError`] if the supervisor cannot be reached.
     pub async fn count_children(&self) -> Result<ChildCounts, CallError> {
         self.raw
-            .call(
-                DynamicSupervisorMsg::CountChildren,
-                DynamicSupervisorReply::Count,
-            )
+            .call(DynamicSupervisorMsg::CountChildren, SupervisorReply::Count)
             .await
     }
 
@@ -371,10 +348,7 @@ impl<A: Clone + Send + Sync + 'static> DynamicSupervisorClient<A> {
     /// [`CallError`] if the supervisor cannot be reached.
     pub async fn subscribe(&self) -> Result<broadcast::Receiver<SupervisorEvent>, CallError> {
         self.raw
-            .call(
-                DynamicSupervisorMsg::Subscribe,
-                DynamicSupervisorReply::Subscribe,
-            )
+            .call(DynamicSupervisorMsg::Subscribe, SupervisorReply::Subscribe)
             .await
     }
 }

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::{
     ChildCounts, ChildInfo, ChildKind, ChildSpec, Restart, Shutdown, Strategy, SupervisorError,
-    SupervisorEvent,
+    SupervisorEvent, SupervisorReply,
 };
 use crate::{Ctx, Down, ExitReason, GenServer, MonitorRef, Pid, ProcessRef};
 
@@ -129,10 +129,6 @@ impl Engine {
         Ok(engine)
     }
 
-    pub(crate) fn events(&self) -> &broadcast::Sender<SupervisorEvent> {
-        &self.events
-    }
-
     fn emit(&self, event: SupervisorEvent) {
         tracing::debug!(?event, "supervisor event");
         let _ = self.events.send(event);
@@ -220,28 +216,20 @@ impl Engine {
                 });
                 Ok(process)
             }
-            Ok(Err(error)) => {
-                let reason: Arc<str> = error.to_string().into();
-                self.emit(SupervisorEvent::ChildStartFailed {
-                    id: id.clone(),
-                    error: reason.clone(),
-                });
-                Err(SupervisorError::StartFailed {
-                    id: id.to_string(),
-                    reason: reason.to_string(),
-                })
-            }
-            Err(panic) => {
-                let reason: Arc<str> = format!("start function {panic}").into();
-                self.emit(SupervisorEvent::ChildStartFailed {
-                    id: id.clone(),
-                    error: reason.clone(),
-                });
-                Err(SupervisorError::StartFailed {
-                    id: id.to_string(),
-                    reason: reason.to_string(),
-                })
-            }
+            Ok(Err(error)) => Err(self.start_failed(id, error.to_string())),
+            Err(panic) => Err(self.start_failed(id, format!("start function {panic}"))),
+        }
+    }
+
+    /// Reports a failed start as an event and as the error to return.
+    fn start_failed(&self, id: Arc<str>, reason: String) -> SupervisorError {
+        self.emit(SupervisorEvent::ChildStartFailed {
+            id: id.clone(),
+            error: reason.as_str().into(),
+        });
+        SupervisorError::StartFailed {
+            id: id.to_string(),
+            reason,
         }
     }
 
@@ -393,6 +381,23 @@ impl Engine {
             Some(c) if c.process.is_some() => Err(SupervisorError::Running(id.to_string())),
             Some(c) if c.restarting.is_some() => Err(SupervisorError::Restarting(id.to_string())),
             _ => Ok(seq),
+        }
+    }
+
+    /// Answers the read-only queries (which/count children, subscribe), whose reply slot
+    /// says which one was asked.
+    pub(crate) fn answer_query(&self, reply: Option<SupervisorReply>) {
+        match reply {
+            Some(SupervisorReply::Which(r)) => {
+                r.send(self.which_children());
+            }
+            Some(SupervisorReply::Count(r)) => {
+                r.send(self.count_children());
+            }
+            Some(SupervisorReply::Subscribe(r)) => {
+                r.send(self.events.subscribe());
+            }
+            Some(SupervisorReply::Child(_) | SupervisorReply::Unit(_)) | None => {}
         }
     }
 
